@@ -1,0 +1,73 @@
+import { basename } from 'node:path';
+import type { WritableDB } from '../connection';
+import { readBundleSource, type ArchiveLimits } from './archive';
+import type { Diagnostic } from './diagnostics';
+import { ImportError } from './errors';
+import { parseBundle } from './parse-bundle';
+import { writeSnapshot } from './write-snapshot';
+
+export { ImportError } from './errors';
+export type { Diagnostic } from './diagnostics';
+import type { ImportProgress, ImportResult } from '../api-types';
+export type { ImportProgress, ImportResult };
+
+
+export interface ImportOptions {
+  name?: string;
+  keepGoing?: boolean;
+  looseNode?: string;
+  limits?: Partial<ArchiveLimits>;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+
+/** Default snapshot name: the file name without its archive extension. */
+export function defaultSnapshotName(path: string): string {
+  return basename(path.replace(/[\\/]+$/, '')).replace(/\.(tar\.gz|tgz|tar|gz|txt|json)$/i, '') || 'snapshot';
+}
+
+/**
+ * Imports a bundle (archive, folder or loose file) as one snapshot in one transaction: a failed
+ * import leaves the library exactly as it was. The same content imported twice is detected by
+ * hash and reported, not duplicated.
+ */
+export async function importBundle(db: WritableDB, path: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const progress: ImportProgress = { phase: 'read', bytesRead: 0, totalBytes: 0, files: 0, rows: 0, currentFile: null };
+  const report = (patch: Partial<ImportProgress>) => {
+    Object.assign(progress, patch);
+    opts.onProgress?.({ ...progress });
+  };
+  const source = await readBundleSource(path, {
+    limits: opts.limits,
+    onProgress: (p) => report({ phase: 'read', ...p }),
+  });
+
+  const existing = db.prepare('SELECT id, name FROM snapshots WHERE content_hash = ?').get(source.contentHash) as
+    | { id: number; name: string }
+    | undefined;
+  if (existing) {
+    report({ phase: 'done' });
+    return { snapshotId: existing.id, name: existing.name, duplicate: true, diagnostics: [], nodes: [] };
+  }
+
+  report({ phase: 'parse', currentFile: null });
+  const parsed = parseBundle(source, { keepGoing: opts.keepGoing, looseNode: opts.looseNode });
+  const name = opts.name ?? uniqueName(db, defaultSnapshotName(path));
+  if (opts.name && db.prepare('SELECT 1 FROM snapshots WHERE name = ?').get(opts.name)) {
+    throw new ImportError(`a snapshot named ${JSON.stringify(opts.name)} already exists; choose another --name`, 'name-taken');
+  }
+
+  report({ phase: 'write' });
+  const snapshotId = db.transaction(() => writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows })))();
+  report({ phase: 'done' });
+  return { snapshotId, name, duplicate: false, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
+}
+
+function uniqueName(db: WritableDB, base: string): string {
+  const taken = db.prepare('SELECT 1 FROM snapshots WHERE name = ?');
+  if (!taken.get(base)) return base;
+  for (let i = 2; ; i++) {
+    const candidate = `${base} (${i})`;
+    if (!taken.get(candidate)) return candidate;
+  }
+}

@@ -1,0 +1,312 @@
+import type {
+  ClusterData,
+  NamespaceCapture,
+  NodeData,
+  NftRuleset,
+  ParseResult,
+  Sandbox,
+  SnapshotData,
+} from '../../renderer/src/analysis/model';
+import { classifyPath, sniffContent, type FileKind } from './classify';
+import { diagnostic, issueToDiagnostic, type Diagnostic } from './diagnostics';
+import { ImportError } from './errors';
+import { readManifest, type Manifest, type ManifestFile } from './manifest';
+import { sha256, readBundleSource, type BundleSource, type ReadOptions } from './archive';
+import { FILE_PARSERS, type ParsedValue } from './file-parsers';
+
+export interface BundleFile {
+  path: string;
+  kind: FileKind;
+  node: string | null;
+  netns: string | null;
+  content: Buffer;
+  hash: string;
+  command: string | null;
+  exitCode: number | null;
+  durationMs: number | null;
+  stderr: string | null;
+}
+
+export type RulesetFormat = 'nft-json' | 'nft-text' | 'iptables-save';
+
+export interface ParsedRuleset {
+  ruleset: NftRuleset;
+  /** content hash of the file it came from: identical files are stored and parsed once */
+  hash: string;
+  format: RulesetFormat;
+  file: string;
+}
+
+export interface ParsedBundle {
+  source: Pick<BundleSource, 'kind' | 'path' | 'contentHash' | 'sizeBytes'>;
+  manifest: Manifest | null;
+  nodes: NodeData[];
+  rulesets: Map<string, ParsedRuleset>;
+  cluster: ClusterData;
+  files: BundleFile[];
+  diagnostics: Diagnostic[];
+}
+
+export interface ParseBundleOptions {
+  /** import even when a data file is malformed JSON (it is then recorded as a diagnostic) */
+  keepGoing?: boolean;
+  /** node name for a loose file */
+  looseNode?: string;
+}
+
+/** Ruleset sources in order of preference: nft's own JSON, then its text, then iptables-save. */
+const RULESET_PREFERENCE: RulesetFormat[] = ['nft-json', 'nft-text', 'iptables-save'];
+
+function emptyNode(name: string): NodeData {
+  return {
+    name,
+    interfaces: [],
+    addresses: [],
+    routes: [],
+    ipRules: [],
+    neighbours: [],
+    fdb: [],
+    netns: [],
+    namespaces: [],
+    sandboxes: [],
+    ruleset: null,
+    sysctls: {},
+  };
+}
+
+function decode(content: Buffer): string {
+  return content.toString('utf8');
+}
+
+/** Turns the files of a bundle into normalised records plus diagnostics. Pure apart from hashing. */
+export function parseBundle(source: BundleSource, opts: ParseBundleOptions = {}): ParsedBundle {
+  const diagnostics: Diagnostic[] = [];
+  const manifestText = source.entries.get('manifest.json');
+  const manifest = manifestText ? readManifest(decode(manifestText)) : null;
+  const manifestFiles = new Map<string, ManifestFile>((manifest?.files ?? []).map((f) => [f.path, f]));
+
+  const files = classifyFiles(source, manifestFiles, opts.looseNode ?? 'node');
+  if (!manifest && source.kind !== 'file') {
+    diagnostics.push(diagnostic('manifest.json', 'warning', 'missing-manifest', 'no manifest.json: not a kube-netpath bundle v1; importing what is recognised'));
+  }
+
+  const cluster: ClusterData = { services: [], endpointSlices: [], pods: [], nodes: [], events: [] };
+  const nodes = new Map<string, NodeData>();
+  const nodeOf = (name: string) => {
+    let node = nodes.get(name);
+    if (!node) nodes.set(name, (node = emptyNode(name)));
+    return node;
+  };
+  for (const name of manifest?.nodes ?? []) nodeOf(name);
+
+  const namespaces = new Map<string, NamespaceCapture>();
+  const rulesetCandidates = new Map<string, ParsedRuleset[]>();
+  const inspected = new Map<string, Sandbox[]>();
+  const parseCache = new Map<string, ParseResult<ParsedValue>>();
+
+  for (const file of files) {
+    if (file.exitCode !== null && file.exitCode !== 0) {
+      diagnostics.push(
+        diagnostic(file.path, 'warning', 'command-failed', `\`${file.command ?? 'collector command'}\` exited with ${file.exitCode}`, file.stderr || null),
+      );
+    }
+    const parser = FILE_PARSERS[file.kind];
+    if (!parser) {
+      if (file.kind === 'ipvsadm') {
+        diagnostics.push(diagnostic(file.path, 'info', 'not-analysed', 'IPVS tables are kept as raw text; the path engine reads nftables/iptables rules'));
+      }
+      continue;
+    }
+    if (file.content.length === 0) {
+      diagnostics.push(diagnostic(file.path, 'warning', 'empty-file', 'the file is empty'));
+      continue;
+    }
+    const cacheKey = `${file.kind}:${file.hash}`;
+    let result = parseCache.get(cacheKey);
+    if (!result) {
+      result = parser(decode(file.content), { file: file.path });
+      parseCache.set(cacheKey, result);
+    }
+    for (const issue of result.issues) {
+      if (issue.code === 'malformed-json' && !opts.keepGoing) {
+        throw new ImportError(
+          `${file.path}:${issue.line}:${issue.col}: malformed JSON${issue.detail ? ` (${issue.detail})` : ''}; nothing was imported (use --keep-going to import the rest)`,
+          'bad-manifest',
+        );
+      }
+      diagnostics.push(issueToDiagnostic(file.path, issue));
+    }
+    const value = result.value;
+    switch (value.kind) {
+      case 'services':
+        cluster.services.push(...value.records);
+        break;
+      case 'endpointslices':
+        cluster.endpointSlices.push(...value.records);
+        break;
+      case 'pods':
+        cluster.pods.push(...value.records);
+        break;
+      case 'nodes':
+        cluster.nodes.push(...value.records);
+        break;
+      case 'events':
+        cluster.events.push(...value.records);
+        break;
+      case 'ruleset': {
+        const list = rulesetCandidates.get(file.node!) ?? [];
+        list.push({ ruleset: value.records, hash: file.hash, format: file.kind as RulesetFormat, file: file.path });
+        rulesetCandidates.set(file.node!, list);
+        nodeOf(file.node!);
+        break;
+      }
+      case 'interfaces':
+      case 'addresses':
+      case 'routes': {
+        if (file.netns) {
+          const key = `${file.node}\0${file.netns}`;
+          let ns = namespaces.get(key);
+          if (!ns) {
+            ns = { name: file.netns, interfaces: [], addresses: [], routes: [] };
+            namespaces.set(key, ns);
+            nodeOf(file.node!).namespaces.push(ns);
+          }
+          (ns[value.kind] as unknown[]).push(...value.records);
+        } else {
+          (nodeOf(file.node!)[value.kind] as unknown[]).push(...value.records);
+        }
+        break;
+      }
+      case 'ipRules':
+      case 'neighbours':
+      case 'fdb':
+      case 'netns':
+        (nodeOf(file.node!)[value.kind] as unknown[]).push(...value.records);
+        break;
+      case 'sandboxes':
+        nodeOf(file.node!).sandboxes.push(...value.records);
+        break;
+      case 'inspectp': {
+        const list = inspected.get(file.node!) ?? [];
+        list.push(...value.records);
+        inspected.set(file.node!, list);
+        break;
+      }
+      case 'sysctls':
+        Object.assign(nodeOf(file.node!).sysctls, value.records);
+        break;
+    }
+  }
+
+  const rulesets = new Map<string, ParsedRuleset>();
+  for (const [name, candidates] of rulesetCandidates) {
+    const chosen = RULESET_PREFERENCE.map((f) => candidates.find((c) => c.format === f)).find(Boolean)!;
+    rulesets.set(name, chosen);
+    nodeOf(name).ruleset = chosen.ruleset;
+  }
+  for (const [name, sandboxes] of inspected) mergeSandboxes(nodeOf(name), sandboxes);
+
+  const nodeList = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
+  diagnostics.push(...missingPieces(nodeList, cluster, files, source.kind));
+  return {
+    source: { kind: source.kind, path: source.path, contentHash: source.contentHash, sizeBytes: source.sizeBytes },
+    manifest,
+    nodes: nodeList,
+    rulesets,
+    cluster,
+    files,
+    diagnostics,
+  };
+}
+
+function classifyFiles(source: BundleSource, manifestFiles: Map<string, ManifestFile>, looseNode: string): BundleFile[] {
+  return [...source.entries]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([path, content]) => {
+      let { kind, node, netns } = classifyPath(path);
+      if (source.kind === 'file') {
+        kind = sniffContent(decode(content));
+        node = CLUSTER_KINDS.has(kind) ? null : looseNode;
+        netns = null;
+      }
+      const meta = manifestFiles.get(path);
+      return {
+        path,
+        kind,
+        node,
+        netns,
+        content,
+        hash: sha256(content),
+        command: meta?.command ?? null,
+        exitCode: meta?.exitCode ?? null,
+        durationMs: meta?.durationMs ?? null,
+        stderr: meta?.stderr ?? null,
+      };
+    });
+}
+
+const CLUSTER_KINDS = new Set<FileKind>(['services', 'endpointslices', 'endpoints', 'pods', 'nodes', 'events']);
+
+/** crictl inspectp fills in what `crictl pods` lacks: the netns path and the pod IP. */
+function mergeSandboxes(node: NodeData, inspected: Sandbox[]): void {
+  const byId = new Map(node.sandboxes.map((s) => [s.id, s]));
+  for (const detail of inspected) {
+    const known = byId.get(detail.id);
+    if (!known) {
+      node.sandboxes.push(detail);
+      byId.set(detail.id, detail);
+      continue;
+    }
+    known.netnsPath ??= detail.netnsPath;
+    known.ip ??= detail.ip;
+    known.podUid ??= detail.podUid;
+    known.state ??= detail.state;
+  }
+}
+
+/** Says what a user would miss: a node without rules or links, a bundle without Services. */
+function missingPieces(nodes: NodeData[], cluster: ClusterData, files: BundleFile[], kind: BundleSource['kind']): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const has = (node: string | null, k: FileKind[]) => files.some((f) => f.node === node && f.netns === null && k.includes(f.kind));
+  if (kind !== 'file' && !files.some((f) => f.kind === 'services')) {
+    out.push(diagnostic('cluster/services.json', 'warning', 'missing-file', 'no Services captured: paths can only be traced for flows you name'));
+  }
+  if (kind !== 'file' && !files.some((f) => f.kind === 'endpointslices' || f.kind === 'endpoints')) {
+    out.push(diagnostic('cluster/endpointslices.json', 'warning', 'missing-file', 'no EndpointSlices or Endpoints captured: endpoints are known only from the rules'));
+  }
+  for (const node of nodes) {
+    const dir = `nodes/${node.name}`;
+    if (!has(node.name, ['nft-text', 'nft-json', 'iptables-save'])) {
+      out.push(diagnostic(`${dir}/nft-ruleset.txt`, 'warning', 'missing-file', `node ${node.name}: no nftables or iptables rules captured`));
+    }
+    if (!has(node.name, ['ip-link-json', 'ip-link-text'])) {
+      out.push(diagnostic(`${dir}/ip-link.json`, 'warning', 'missing-file', `node ${node.name}: no interfaces captured`));
+    }
+    if (!has(node.name, ['ip-route-json', 'ip-route-text'])) {
+      out.push(diagnostic(`${dir}/ip-route.json`, 'warning', 'missing-file', `node ${node.name}: no routes captured`));
+    }
+  }
+  return out;
+}
+
+/** Reads and parses a bundle (archive, folder or loose file) into snapshot data, for tests and the analysis. */
+export async function parseBundlePath(
+  path: string,
+  opts: ParseBundleOptions & ReadOptions = {},
+): Promise<{ snapshot: SnapshotData; diagnostics: Diagnostic[]; parsed: ParsedBundle }> {
+  const parsed = parseBundle(await readBundleSource(path, opts), opts);
+  return { snapshot: toSnapshotData(parsed, 0, path), diagnostics: parsed.diagnostics, parsed };
+}
+
+/** The folder form of parseBundlePath, named for what tests pass it. */
+export const parseBundleFolder = parseBundlePath;
+
+export function toSnapshotData(parsed: ParsedBundle, id: number, name: string): SnapshotData {
+  return {
+    id,
+    name,
+    createdAt: parsed.manifest?.createdAt ?? null,
+    nodes: parsed.nodes,
+    cluster: parsed.cluster,
+  };
+}

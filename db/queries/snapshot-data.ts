@@ -1,0 +1,350 @@
+import type {
+  ClusterData,
+  KubeService,
+  NamespaceCapture,
+  NetAddress,
+  NetInterface,
+  NftRuleset,
+  NftTable,
+  NodeData,
+  Route,
+  SnapshotData,
+  SourceRef,
+} from '../../renderer/src/analysis/model';
+import { all, type ReadableDB } from '../connection';
+import { sql } from '../sql';
+
+// Loads a whole snapshot back into the normalised model the analysis runs on. Rulesets are
+// loaded once per distinct ruleset even when many nodes share it.
+
+const parse = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
+const ref = (file: string, line: number, pointer: string | null): SourceRef => (pointer ? { file, line, pointer } : { file, line });
+
+interface Row {
+  [column: string]: string | number | null;
+}
+
+export function loadSnapshot(db: ReadableDB, snapshotId: number): SnapshotData | null {
+  const snap = all<Row>(db, sql`SELECT id, name, created_at FROM snapshots WHERE id = ${snapshotId}`)[0];
+  if (!snap) return null;
+  const nodeRows = all<Row>(db, sql`SELECT id, name, ruleset_id, ruleset_file, sysctls_json FROM nodes WHERE snapshot_id = ${snapshotId} ORDER BY name`);
+  const rulesets = new Map<number, NftRuleset>();
+  const nodes: NodeData[] = nodeRows.map((row) => {
+    const nodeId = row.id as number;
+    const rulesetId = row.ruleset_id as number | null;
+    let ruleset: NftRuleset | null = null;
+    if (rulesetId !== null) {
+      ruleset = rulesets.get(rulesetId) ?? loadRuleset(db, rulesetId, row.ruleset_file as string);
+      rulesets.set(rulesetId, ruleset);
+    }
+    return loadNode(db, nodeId, row.name as string, ruleset, parse(row.sysctls_json as string, {}));
+  });
+  return {
+    id: snap.id as number,
+    name: snap.name as string,
+    createdAt: snap.created_at as string | null,
+    nodes,
+    cluster: loadCluster(db, snapshotId),
+  };
+}
+
+function loadNode(db: ReadableDB, nodeId: number, name: string, ruleset: NftRuleset | null, sysctls: Record<string, string>): NodeData {
+  const interfaces = all<Row>(db, sql`SELECT * FROM interfaces WHERE node_id = ${nodeId} ORDER BY id`).map(
+    (r): [string | null, NetInterface] => [
+      r.netns as string | null,
+      {
+        ifindex: r.ifindex as number,
+        name: r.name as string,
+        kind: r.kind as string,
+        mtu: r.mtu as number | null,
+        mac: r.mac as string | null,
+        state: r.state as string | null,
+        flags: parse(r.flags_json as string, []),
+        master: r.master as string | null,
+        peerIfindex: r.peer_ifindex as number | null,
+        linkNetnsName: r.link_netns_name as string | null,
+        linkNetnsId: r.link_netns_id as number | null,
+        vxlan: parse(r.vxlan_json as string | null, null),
+        source: ref(r.file as string, r.line as number, r.pointer as string | null),
+      },
+    ],
+  );
+  const addresses = all<Row>(db, sql`SELECT * FROM addresses WHERE node_id = ${nodeId} ORDER BY id`).map(
+    (r): [string | null, NetAddress] => [
+      r.netns as string | null,
+      {
+        ifname: r.ifname as string,
+        ifindex: r.ifindex as number | null,
+        family: r.family as NetAddress['family'],
+        address: r.address as string,
+        prefixLen: r.prefix_len as number,
+        scope: r.scope as string | null,
+        source: ref(r.file as string, r.line as number, r.pointer as string | null),
+      },
+    ],
+  );
+  const routes = all<Row>(db, sql`SELECT * FROM routes WHERE node_id = ${nodeId} ORDER BY id`).map(
+    (r): [string | null, Route] => [
+      r.netns as string | null,
+      {
+        family: r.family as Route['family'],
+        table: r.table_name as string,
+        type: r.type as string,
+        dst: r.dst as string,
+        gateway: r.gateway as string | null,
+        dev: r.dev as string | null,
+        protocol: r.protocol as string | null,
+        scope: r.scope as string | null,
+        prefsrc: r.prefsrc as string | null,
+        metric: r.metric as number | null,
+        flags: parse(r.flags_json as string, []),
+        source: ref(r.file as string, r.line as number, r.pointer as string | null),
+      },
+    ],
+  );
+  const namespaces = new Map<string, NamespaceCapture>();
+  const nsOf = (name: string) => {
+    let ns = namespaces.get(name);
+    if (!ns) namespaces.set(name, (ns = { name, interfaces: [], addresses: [], routes: [] }));
+    return ns;
+  };
+  const host = (list: [string | null, unknown][]) => list.filter(([ns]) => ns === null).map(([, v]) => v);
+  for (const [ns, v] of interfaces) if (ns !== null) nsOf(ns).interfaces.push(v);
+  for (const [ns, v] of addresses) if (ns !== null) nsOf(ns).addresses.push(v);
+  for (const [ns, v] of routes) if (ns !== null) nsOf(ns).routes.push(v);
+
+  return {
+    name,
+    interfaces: host(interfaces) as NetInterface[],
+    addresses: host(addresses) as NetAddress[],
+    routes: host(routes) as Route[],
+    ipRules: all<Row>(db, sql`SELECT * FROM ip_rules WHERE node_id = ${nodeId} ORDER BY id`).map((r) => ({
+      family: r.family as Route['family'],
+      priority: r.priority as number,
+      src: r.src as string | null,
+      dst: r.dst as string | null,
+      fwmark: r.fwmark as string | null,
+      iif: r.iif as string | null,
+      oif: r.oif as string | null,
+      table: r.table_name as string | null,
+      action: r.action as string,
+      not: r.negate === 1,
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    neighbours: all<Row>(db, sql`SELECT * FROM neighbours WHERE node_id = ${nodeId} ORDER BY id`).map((r) => ({
+      dst: r.dst as string,
+      dev: r.dev as string,
+      lladdr: r.lladdr as string | null,
+      state: parse(r.state_json as string, []),
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    fdb: all<Row>(db, sql`SELECT * FROM fdb WHERE node_id = ${nodeId} ORDER BY id`).map((r) => ({
+      mac: r.mac as string,
+      dev: r.dev as string,
+      dst: r.dst as string | null,
+      master: r.master as string | null,
+      vlan: r.vlan as number | null,
+      flags: parse(r.flags_json as string, []),
+      state: r.state as string | null,
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    netns: all<Row>(db, sql`SELECT * FROM netns WHERE node_id = ${nodeId} ORDER BY id`).map((r) => ({
+      name: r.name as string | null,
+      nsid: r.nsid as number | null,
+      source: { file: r.file as string, line: r.line as number },
+    })),
+    namespaces: [...namespaces.values()],
+    sandboxes: all<Row>(db, sql`SELECT * FROM sandboxes WHERE node_id = ${nodeId} ORDER BY id`).map((r) => ({
+      id: r.sandbox_id as string,
+      podName: r.pod_name as string,
+      namespace: r.namespace as string,
+      podUid: r.pod_uid as string | null,
+      state: r.state as string | null,
+      netnsPath: r.netns_path as string | null,
+      ip: r.ip as string | null,
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    ruleset,
+    sysctls,
+  };
+}
+
+/** One ruleset in three queries (tables, chains+rules, sets+elements) rather than one per chain. */
+function loadRuleset(db: ReadableDB, rulesetId: number, file: string): NftRuleset {
+  const tables = new Map<number, NftTable>();
+  for (const t of all<Row>(db, sql`SELECT * FROM nft_tables WHERE ruleset_id = ${rulesetId} ORDER BY id`)) {
+    tables.set(t.id as number, {
+      family: t.family as NftTable['family'],
+      name: t.name as string,
+      comment: t.comment as string | null,
+      chains: [],
+      sets: [],
+      source: ref(file, t.line as number, t.pointer as string | null),
+    });
+  }
+  const chains = new Map<number, NftTable['chains'][number]>();
+  for (const c of all<Row>(db, sql`SELECT c.* FROM nft_chains c JOIN nft_tables t ON t.id = c.table_id WHERE t.ruleset_id = ${rulesetId} ORDER BY c.id`)) {
+    const chain = {
+      name: c.name as string,
+      type: c.type as string | null,
+      hook: c.hook as string | null,
+      priority: c.priority as number | null,
+      device: c.device as string | null,
+      policy: c.policy as 'accept' | 'drop' | null,
+      comment: c.comment as string | null,
+      rules: [],
+      source: ref(file, c.line as number, c.pointer as string | null),
+    };
+    chains.set(c.id as number, chain);
+    tables.get(c.table_id as number)!.chains.push(chain);
+  }
+  const rules = db
+    .prepare(
+      `SELECT r.chain_id, r.position, r.handle, r.text, r.packets, r.bytes, r.comment, r.statements_json, r.line, r.pointer
+       FROM nft_rules r JOIN nft_chains c ON c.id = r.chain_id JOIN nft_tables t ON t.id = c.table_id
+       WHERE t.ruleset_id = ? ORDER BY r.chain_id, r.position`,
+    )
+    .raw(true)
+    .iterate(rulesetId) as IterableIterator<[number, number, number | null, string, number | null, number | null, string | null, string, number, string | null]>;
+  for (const [chainId, position, handle, text, packets, bytes, comment, statements, line, pointer] of rules) {
+    chains.get(chainId)!.rules.push({
+      position,
+      handle,
+      text,
+      counter: packets === null ? null : { packets, bytes: bytes ?? 0 },
+      comment,
+      statements: JSON.parse(statements),
+      source: ref(file, line, pointer),
+    });
+  }
+  const sets = new Map<number, NftTable['sets'][number]>();
+  for (const s of all<Row>(db, sql`SELECT s.* FROM nft_sets s JOIN nft_tables t ON t.id = s.table_id WHERE t.ruleset_id = ${rulesetId} ORDER BY s.id`)) {
+    const set = {
+      name: s.name as string,
+      kind: s.kind as 'set' | 'map',
+      keyType: s.key_type as string,
+      dataType: s.data_type as string | null,
+      flags: parse(s.flags_json as string, []),
+      comment: s.comment as string | null,
+      elements: [],
+      source: ref(file, s.line as number, s.pointer as string | null),
+    };
+    sets.set(s.id as number, set);
+    tables.get(s.table_id as number)!.sets.push(set);
+  }
+  for (const e of all<Row>(
+    db,
+    sql`SELECT e.set_id, e.element_json FROM nft_set_elements e JOIN nft_sets s ON s.id = e.set_id JOIN nft_tables t ON t.id = s.table_id
+        WHERE t.ruleset_id = ${rulesetId} ORDER BY e.set_id, e.position`,
+  )) {
+    sets.get(e.set_id as number)!.elements.push(JSON.parse(e.element_json as string));
+  }
+  return { tables: [...tables.values()] };
+}
+
+function loadCluster(db: ReadableDB, snapshotId: number): ClusterData {
+  const ports = new Map<number, KubeService['ports']>();
+  for (const p of all<Row>(
+    db,
+    sql`SELECT p.* FROM service_ports p JOIN services s ON s.id = p.service_id WHERE s.snapshot_id = ${snapshotId} ORDER BY p.service_id, p.position`,
+  )) {
+    const list = ports.get(p.service_id as number) ?? [];
+    const target = p.target_port as string | null;
+    list.push({
+      name: p.name as string | null,
+      protocol: p.protocol as 'TCP',
+      port: p.port as number,
+      targetPort: target !== null && /^\d+$/.test(target) ? Number(target) : target,
+      nodePort: p.node_port as number | null,
+    });
+    ports.set(p.service_id as number, list);
+  }
+  const services = all<Row>(db, sql`SELECT * FROM services WHERE snapshot_id = ${snapshotId} ORDER BY id`).map(
+    (r): KubeService => ({
+      namespace: r.namespace as string,
+      name: r.name as string,
+      uid: r.uid as string | null,
+      type: r.type as KubeService['type'],
+      clusterIPs: parse(r.cluster_ips_json as string, []),
+      externalIPs: parse(r.external_ips_json as string, []),
+      loadBalancerIPs: parse(r.lb_ips_json as string, []),
+      loadBalancerSourceRanges: parse(r.lb_source_ranges_json as string, []),
+      ports: ports.get(r.id as number) ?? [],
+      selector: parse(r.selector_json as string | null, null),
+      externalTrafficPolicy: r.external_traffic_policy as KubeService['externalTrafficPolicy'],
+      internalTrafficPolicy: r.internal_traffic_policy as KubeService['internalTrafficPolicy'],
+      sessionAffinity: r.session_affinity as KubeService['sessionAffinity'],
+      sessionAffinityTimeout: r.session_affinity_timeout as number | null,
+      healthCheckNodePort: r.health_check_node_port as number | null,
+      externalName: r.external_name as string | null,
+      annotations: parse(r.annotations_json as string, {}),
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    }),
+  );
+  const endpoints = new Map<number, ClusterData['endpointSlices'][number]['endpoints']>();
+  for (const e of all<Row>(
+    db,
+    sql`SELECT e.* FROM endpoints e JOIN endpoint_slices s ON s.id = e.slice_id WHERE s.snapshot_id = ${snapshotId} ORDER BY e.slice_id, e.position`,
+  )) {
+    const list = endpoints.get(e.slice_id as number) ?? [];
+    const flag = (v: unknown) => (v === null ? null : v === 1);
+    list.push({
+      addresses: parse(e.addresses_json as string, []),
+      ready: flag(e.ready),
+      serving: flag(e.serving),
+      terminating: flag(e.terminating),
+      nodeName: e.node_name as string | null,
+      podNamespace: e.pod_namespace as string | null,
+      podName: e.pod_name as string | null,
+      zone: e.zone as string | null,
+    });
+    endpoints.set(e.slice_id as number, list);
+  }
+  return {
+    services,
+    endpointSlices: all<Row>(db, sql`SELECT * FROM endpoint_slices WHERE snapshot_id = ${snapshotId} ORDER BY id`).map((r) => ({
+      namespace: r.namespace as string,
+      name: r.name as string,
+      serviceName: r.service_name as string | null,
+      addressType: r.address_type as string,
+      ports: parse(r.ports_json as string, []),
+      endpoints: endpoints.get(r.id as number) ?? [],
+      legacy: r.legacy === 1,
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    pods: all<Row>(db, sql`SELECT * FROM pods WHERE snapshot_id = ${snapshotId} ORDER BY id`).map((r) => ({
+      namespace: r.namespace as string,
+      name: r.name as string,
+      uid: r.uid as string | null,
+      nodeName: r.node_name as string | null,
+      podIPs: parse(r.pod_ips_json as string, []),
+      hostIP: r.host_ip as string | null,
+      hostNetwork: r.host_network === 1,
+      phase: r.phase as string | null,
+      labels: parse(r.labels_json as string, {}),
+      containers: parse(r.containers_json as string, []),
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    nodes: all<Row>(db, sql`SELECT * FROM kube_nodes WHERE snapshot_id = ${snapshotId} ORDER BY id`).map((r) => ({
+      name: r.name as string,
+      addresses: parse(r.addresses_json as string, []),
+      podCIDRs: parse(r.pod_cidrs_json as string, []),
+      annotations: parse(r.annotations_json as string, {}),
+      labels: parse(r.labels_json as string, {}),
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+    events: all<Row>(db, sql`SELECT * FROM events WHERE snapshot_id = ${snapshotId} ORDER BY id`).map((r) => ({
+      namespace: r.namespace as string,
+      involvedKind: r.involved_kind as string | null,
+      involvedNamespace: r.involved_namespace as string | null,
+      involvedName: r.involved_name as string | null,
+      type: r.type as string | null,
+      reason: r.reason as string | null,
+      message: r.message as string | null,
+      component: r.component as string | null,
+      count: r.count as number | null,
+      lastTimestamp: r.last_timestamp as string | null,
+      source: ref(r.file as string, r.line as number, r.pointer as string | null),
+    })),
+  };
+}
