@@ -4,9 +4,10 @@ import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { queryCommand } from './commands/query';
 import { servicesCommand } from './commands/services';
+import { vethsCommand } from './commands/veths';
 import { processIO, type CliIO } from './output';
 
-export const COMMANDS: readonly Command[] = [importCommand, listCommand, servicesCommand, queryCommand];
+export const COMMANDS: readonly Command[] = [importCommand, listCommand, servicesCommand, vethsCommand, queryCommand];
 
 function help(): string {
   return [

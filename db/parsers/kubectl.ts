@@ -297,38 +297,35 @@ interface Item {
 }
 
 /**
- * The items of a List, or a lone object of one of `kinds`. Items of another kind are reported and
- * skipped; so are items that are not objects. A read item must still name itself via `metadata`.
+ * The items of a List, or a lone object of one of `kinds`, in document order. Items of another kind
+ * are reported and skipped; so are items that are not objects.
  */
-export function listItems(
+export function* listItems(
   text: string,
   opts: ParseOptions,
   sink: IssueSink,
   kinds: readonly string[],
-): Item[] {
+): Generator<Item> {
   const doc = parseJsonDocument(text, sink);
-  if (!doc) return [];
+  if (!doc) return;
   const root = doc.value;
   if (!isObject(root)) {
     sink.report('unexpected-shape', doc.rootLine, `expected a ${kinds[0]} List or a ${kinds[0]} object`);
-    return [];
+    return;
   }
   const accepts = (o: JsonObject) => o.kind === undefined || kinds.includes(o.kind as string);
   if (!('items' in root)) {
-    if (typeof root.kind === 'string' && root.kind.endsWith('List')) return [];
-    if (!accepts(root)) {
-      sink.report('unexpected-shape', doc.rootLine, `expected kind ${kinds.join(' or ')}, got ${root.kind}`);
-      return [];
-    }
-    return [{ object: root, reader: new ItemReader(sink, opts.file, doc.rootLine, '') }];
+    if (typeof root.kind === 'string' && root.kind.endsWith('List')) return;
+    if (accepts(root)) yield { object: root, reader: new ItemReader(sink, opts.file, doc.rootLine, '') };
+    else sink.report('unexpected-shape', doc.rootLine, `expected kind ${kinds.join(' or ')}, got ${String(root.kind)}`);
+    return;
   }
-  if (root.items === null) return [];
+  if (root.items === null) return;
   if (!Array.isArray(root.items)) {
     sink.report('unexpected-shape', doc.rootLine, 'items is not an array');
-    return [];
+    return;
   }
-  const items: Item[] = [];
-  root.items.forEach((object: unknown, i) => {
+  for (const [i, object] of (root.items as unknown[]).entries()) {
     const line = doc.itemLines[i] ?? 0;
     const pointer = `/items/${i}`;
     if (!isObject(object)) {
@@ -336,10 +333,9 @@ export function listItems(
     } else if (!accepts(object)) {
       sink.report('unexpected-shape', line, `${pointer}: expected kind ${kinds.join(' or ')}, got ${String(object.kind)}`);
     } else {
-      items.push({ object, reader: new ItemReader(sink, opts.file, line, pointer) });
+      yield { object, reader: new ItemReader(sink, opts.file, line, pointer) };
     }
-  });
-  return items;
+  }
 }
 
 interface Meta {

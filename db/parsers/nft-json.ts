@@ -272,7 +272,24 @@ function flagList(v: Json | undefined): string[] {
   return Array.isArray(v) ? v.filter((f): f is string => typeof f === 'string') : [];
 }
 
-function statement(stmt: JsonObject): NftStatement {
+// The reject nft uses when none is given, per family; nft does not print it.
+const DEFAULT_REJECT: Readonly<Record<string, string>> = {
+  ip: 'icmp port-unreachable',
+  ip6: 'icmpv6 port-unreachable',
+  inet: 'icmpx port-unreachable',
+  bridge: 'icmpx port-unreachable',
+  netdev: 'icmpx port-unreachable',
+};
+
+function rejectArgument(fields: JsonObject, family: string): string | null {
+  const type = str(fields.type);
+  if (type === null) return null;
+  const code = str(fields.expr);
+  const spelled = code === null ? type : `${type} ${code}`;
+  return spelled === DEFAULT_REJECT[family] ? null : `with ${spelled}`;
+}
+
+function statement(stmt: JsonObject, family: string): NftStatement {
   const kind = onlyKey(stmt);
   if (kind === null) return unsupported();
   const body = stmt[kind];
@@ -299,10 +316,7 @@ function statement(stmt: JsonObject): NftStatement {
       return v === null ? unsupported() : { kind: 'verdict', verdict: v, text: verdictText(v) };
     }
     case 'reject': {
-      const type = str(fields.type);
-      const code = str(fields.expr);
-      const argument = type === null ? null : code === null ? `with ${type}` : `with ${type} ${code}`;
-      const v = verdict('reject', null, argument);
+      const v = verdict('reject', null, rejectArgument(fields, family));
       return { kind: 'verdict', verdict: v, text: verdictText(v) };
     }
     case 'queue': {
@@ -560,7 +574,8 @@ class JsonParser {
       return;
     }
     const exprs = Array.isArray(body.expr) ? body.expr : [];
-    const statements = exprs.map((expr, i) => this.statement(expr, `${this.pointer(index)}/rule/expr/${i}`));
+    const family = str(body.family) ?? '';
+    const statements = exprs.map((expr, i) => this.statement(expr, family, `${this.pointer(index)}/rule/expr/${i}`));
     const comment = str(body.comment);
     if (comment !== null) statements.push({ kind: 'comment', text: comment });
     const counterStmt = statements.find((s) => s.kind === 'counter');
@@ -577,14 +592,14 @@ class JsonParser {
     chain.rules.push(rule);
   }
 
-  private statement(expr: Json, pointer: string): NftStatement {
+  private statement(expr: Json, family: string, pointer: string): NftStatement {
     const text = JSON.stringify(expr);
     if (!isObject(expr)) {
       this.sink.report('unknown-statement', 0, `${pointer}: ${text}`, { col: 0 });
       return { kind: 'unknown', text };
     }
     try {
-      const stmt = statement(expr);
+      const stmt = statement(expr, family);
       if (stmt.kind === 'unknown' && !this.reportedXt.has(stmt.text)) {
         this.reportedXt.add(stmt.text);
         this.sink.report('unknown-statement', 0, `${pointer}: ${stmt.text}`, { col: 0, severity: 'info' });

@@ -32,9 +32,11 @@ export function loadSnapshot(db: ReadableDB, snapshotId: number): SnapshotData |
   const nodes: NodeData[] = nodeRows.map((row) => {
     const nodeId = row.id as number;
     const rulesetId = row.ruleset_id as number | null;
+    const file = row.ruleset_file as string;
     let ruleset: NftRuleset | null = null;
     if (rulesetId !== null) {
-      ruleset = rulesets.get(rulesetId) ?? loadRuleset(db, rulesetId, row.ruleset_file as string);
+      const shared = rulesets.get(rulesetId);
+      ruleset = shared ? withFile(shared, file) : loadRuleset(db, rulesetId, file);
       rulesets.set(rulesetId, ruleset);
     }
     return loadNode(db, nodeId, row.name as string, ruleset, parse(row.sysctls_json as string, {}));
@@ -166,6 +168,19 @@ function loadNode(db: ReadableDB, nodeId: number, name: string, ruleset: NftRule
     })),
     ruleset,
     sysctls,
+  };
+}
+
+/** A node sharing another node's ruleset still points its evidence at its own file. */
+function withFile(ruleset: NftRuleset, file: string): NftRuleset {
+  const at = (source: SourceRef): SourceRef => ({ ...source, file });
+  return {
+    tables: ruleset.tables.map((t) => ({
+      ...t,
+      source: at(t.source),
+      sets: t.sets.map((s) => ({ ...s, source: at(s.source) })),
+      chains: t.chains.map((c) => ({ ...c, source: at(c.source), rules: c.rules.map((r) => ({ ...r, source: at(r.source) })) })),
+    })),
   };
 }
 
