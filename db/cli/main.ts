@@ -4,10 +4,11 @@ import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { queryCommand } from './commands/query';
 import { servicesCommand } from './commands/services';
+import { traceCommand } from './commands/trace';
 import { vethsCommand } from './commands/veths';
 import { processIO, type CliIO } from './output';
 
-export const COMMANDS: readonly Command[] = [importCommand, listCommand, servicesCommand, vethsCommand, queryCommand];
+export const COMMANDS: readonly Command[] = [importCommand, listCommand, servicesCommand, traceCommand, vethsCommand, queryCommand];
 
 function help(): string {
   return [

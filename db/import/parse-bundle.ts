@@ -54,8 +54,27 @@ export interface ParseBundleOptions {
   looseNode?: string;
 }
 
-/** Ruleset sources in order of preference: nft's own JSON, then its text, then iptables-save. */
+/** Ruleset sources in order of preference when they are equally complete. */
 const RULESET_PREFERENCE: RulesetFormat[] = ['nft-json', 'nft-text', 'iptables-save'];
+
+function unknownStatements(ruleset: NftRuleset): number {
+  let n = 0;
+  for (const table of ruleset.tables) {
+    for (const chain of table.chains) for (const rule of chain.rules) for (const st of rule.statements) if (st.kind === 'unknown') n++;
+  }
+  return n;
+}
+
+/**
+ * nft's JSON is exact for native nftables rules, but for iptables-nft tables nft 1.0.6 prints only
+ * `xt` stubs where its text shows the translation (probabilities, DNAT targets, marks). So the
+ * source that left the fewest statements unparsed wins, and the preference order breaks ties.
+ */
+function chooseRuleset(candidates: ParsedRuleset[]): ParsedRuleset {
+  const ranked = candidates.map((c) => ({ c, unknown: unknownStatements(c.ruleset), rank: RULESET_PREFERENCE.indexOf(c.format) }));
+  ranked.sort((a, b) => a.unknown - b.unknown || a.rank - b.rank);
+  return ranked[0].c;
+}
 
 function emptyNode(name: string): NodeData {
   return {
@@ -200,7 +219,7 @@ export function parseBundle(source: BundleSource, opts: ParseBundleOptions = {})
 
   const rulesets = new Map<string, ParsedRuleset>();
   for (const [name, candidates] of rulesetCandidates) {
-    const chosen = RULESET_PREFERENCE.map((f) => candidates.find((c) => c.format === f)).find(Boolean)!;
+    const chosen = chooseRuleset(candidates);
     rulesets.set(name, chosen);
     nodeOf(name).ruleset = chosen.ruleset;
   }

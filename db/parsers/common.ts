@@ -36,9 +36,9 @@ export function reportLine(sink: IssueSink, lineNo: number, line: string, code: 
 }
 
 /** Reports the rest of a line from `from` on (an unknown key and whatever follows it). */
-export function reportRest(sink: IssueSink, lineNo: number, line: string, from: Word, severity: 'warning' | 'info' = 'info'): void {
+export function reportRest(sink: IssueSink, lineNo: number, line: string, from: Word): void {
   const rest = line.slice(from.col - 1).trimEnd();
-  sink.report('unknown-syntax', lineNo, rest, { col: from.col, severity });
+  sink.report('unknown-syntax', lineNo, rest, { col: from.col, severity: 'info' });
 }
 
 export function textSource(opts: ParseOptions, line: number): SourceRef {

@@ -14,7 +14,7 @@
 import type {
   NftChain,
   NftCounter,
-  NftRule,
+  NftOperand,
   NftRuleset,
   NftStatement,
   NftTable,
@@ -67,56 +67,76 @@ const COUNTER_PREFIX = /^\[(\d+):(\d+)\]$/;
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-interface Tok {
-  /** the argument with quotes removed and escapes resolved */
-  text: string;
-  /** offsets into the line: [start, end) of the token as written */
-  start: number;
-  end: number;
-  quoted: boolean;
-}
-
 /**
- * Splits a rule line the way iptables-restore does: whitespace separates, double quotes group
- * (`--comment "default/nginx cluster IP"`) and a backslash escapes inside quotes. Returns the
- * offset of an unterminated quote, if any.
+ * The tokens of one rule line, split the way iptables-restore does: whitespace separates, double
+ * quotes group (`--comment "default/nginx cluster IP"`) and a backslash escapes inside quotes.
+ * Parallel arrays reused from line to line: no object per token on a 150k-rule dump.
  */
-function tokenize(line: string): { toks: Tok[]; openQuote: number | null } {
-  const toks: Tok[] = [];
-  let openQuote: number | null = null;
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === 32 || c === 9) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let text = '';
-    let quoted = false;
-    let inQuote = false;
-    let segment = i;
-    for (; i < n; i++) {
-      const ch = line.charCodeAt(i);
-      if (!inQuote && (ch === 32 || ch === 9)) break;
-      if (ch === 34) {
-        text += line.slice(segment, i);
-        segment = i + 1;
-        if (!inQuote) openQuote = i;
-        else openQuote = null;
-        inQuote = !inQuote;
-        quoted = true;
-      } else if (ch === 92 && inQuote && i + 1 < n) {
-        text += line.slice(segment, i);
-        segment = i + 1;
+class Tokens {
+  line = '';
+  count = 0;
+  /** the argument with quotes removed and escapes resolved */
+  readonly text: string[] = [];
+  /** offsets into the line: [start, end) of the token as written */
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly quoted: boolean[] = [];
+  /** offset of an unterminated quote, or -1 */
+  openQuote = -1;
+
+  read(line: string): void {
+    this.line = line;
+    this.count = 0;
+    this.openQuote = -1;
+    const n = line.length;
+    let i = 0;
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (c === 32 || c === 9) {
         i++;
+        continue;
       }
+      const start = i;
+      // built only once a quote or escape is seen; a plain token is one slice of the line
+      let built: string | null = null;
+      let inQuote = false;
+      let segment = i;
+      for (; i < n; i++) {
+        const ch = line.charCodeAt(i);
+        if (!inQuote && (ch === 32 || ch === 9)) break;
+        if (ch === 34) {
+          built = (built ?? '') + line.slice(segment, i);
+          segment = i + 1;
+          this.openQuote = inQuote ? -1 : i;
+          inQuote = !inQuote;
+        } else if (ch === 92 && inQuote && i + 1 < n) {
+          built = (built ?? '') + line.slice(segment, i);
+          segment = i + 1;
+          i++;
+        }
+      }
+      const k = this.count++;
+      this.text[k] = built === null ? line.slice(start, i) : built + line.slice(segment, i);
+      this.start[k] = start;
+      this.end[k] = i;
+      this.quoted[k] = built !== null;
     }
-    text += line.slice(segment, i);
-    toks.push({ text, start, end: i, quoted });
   }
-  return { toks, openQuote };
+
+  /** `-x` (a letter) or `--xyz`, unquoted */
+  isOption(k: number): boolean {
+    if (k >= this.count || this.quoted[k]) return false;
+    const t = this.text[k];
+    if (t.charCodeAt(0) !== 45 || t.length < 2) return false;
+    if (t.length > 2) return t.charCodeAt(1) === 45;
+    const c = t.charCodeAt(1) | 0x20;
+    return c >= 97 && c <= 122;
+  }
+
+  /** an unquoted `!` */
+  isBang(k: number): boolean {
+    return k < this.count && !this.quoted[k] && this.text[k] === '!';
+  }
 }
 
 /** Options of the rule itself; any of them ends the options of a match or target module. */
@@ -133,14 +153,6 @@ const BASIC = new Set([
   '-c', '--set-counters',
 ]);
 
-function isOption(t: Tok): boolean {
-  return !t.quoted && (t.text.startsWith('--') || /^-[A-Za-z]$/.test(t.text));
-}
-
-function isBang(t: Tok | undefined): boolean {
-  return t !== undefined && !t.quoted && t.text === '!';
-}
-
 /** One `[!] --name arg…` of a match or target module. */
 interface Opt {
   name: string;
@@ -150,17 +162,22 @@ interface Opt {
   end: number;
 }
 
-/** Reads module options from `toks[i]` on, up to the next basic option; returns the next index. */
-function readOpts(toks: Tok[], i: number, out: Opt[]): number {
-  while (i < toks.length) {
-    const neg = isBang(toks[i]) && toks[i + 1] !== undefined && isOption(toks[i + 1]) && !BASIC.has(toks[i + 1].text);
-    const t = neg ? toks[i + 1] : toks[i];
-    if (!isOption(t) || BASIC.has(t.text) || !t.text.startsWith('--')) break;
-    const opt: Opt = { name: t.text, neg, args: [], start: toks[i].start, end: t.end };
-    i += neg ? 2 : 1;
-    while (i < toks.length && !isOption(toks[i]) && !isBang(toks[i])) {
-      opt.args.push(toks[i].text);
-      opt.end = toks[i].end;
+/** A `--long` option of a module (not one of the rule's own options). */
+function isModuleOption(tk: Tokens, k: number): boolean {
+  return tk.isOption(k) && tk.text[k].charCodeAt(1) === 45 && !BASIC.has(tk.text[k]);
+}
+
+/** Reads module options from token `i` on, up to the next basic option; returns the next index. */
+function readOpts(tk: Tokens, i: number, out: Opt[]): number {
+  while (i < tk.count) {
+    const neg = tk.isBang(i) && isModuleOption(tk, i + 1);
+    const k = neg ? i + 1 : i;
+    if (!isModuleOption(tk, k)) break;
+    const opt: Opt = { name: tk.text[k], neg, args: [], start: tk.start[i], end: tk.end[k] };
+    i = k + 1;
+    while (i < tk.count && !tk.isOption(i) && !tk.isBang(i)) {
+      opt.args.push(tk.text[i]);
+      opt.end = tk.end[i];
       i++;
     }
     out.push(opt);
@@ -171,12 +188,39 @@ function readOpts(toks: Tok[], i: number, out: Opt[]): number {
 // ---------------------------------------------------------------------------------------------
 // Statements
 
+// A dump of 150k rules repeats a handful of operands (`ip daddr`, `tcp dport`) and values (`tcp`,
+// `80`, `local`) over and over. Sharing them (frozen: never mutate a parsed statement) keeps the
+// ruleset small, which is most of the parse time: the garbage collector copies what survives.
+const SHARED_LIMIT = 4096;
+const sharedOperands = new Map<string, NftOperand>();
+const sharedWords = new Map<string, NftValue>();
+
+function operand(selector: string, mask: number | null): NftOperand {
+  const key = mask === null ? selector : `${selector}&${mask}`;
+  let op = sharedOperands.get(key);
+  if (op === undefined) {
+    op = Object.freeze({ selectors: Object.freeze([selector]) as string[], mask });
+    if (sharedOperands.size < SHARED_LIMIT) sharedOperands.set(key, op);
+  }
+  return op;
+}
+
 function match(selector: string, mask: number | null, neg: boolean, right: NftValue, text: string): NftStatement {
-  return { kind: 'match', left: { selectors: [selector], mask }, op: neg ? '!=' : '==', right, text };
+  return { kind: 'match', left: operand(selector, mask), op: neg ? '!=' : '==', right, text };
 }
 
 function literal(text: string): NftValue {
   return { kind: 'literal', text };
+}
+
+/** A literal from a small vocabulary (protocols, ports, states, marks, interface names), shared. */
+function word(text: string): NftValue {
+  let v = sharedWords.get(text);
+  if (v === undefined) {
+    v = Object.freeze(literal(text));
+    if (sharedWords.size < SHARED_LIMIT) sharedWords.set(text, v);
+  }
+  return v;
 }
 
 /** `10.0.0.1`, `10.0.0.1/32` → literal; `10.42.0.0/16` or `/255.255.0.0` → prefix. */
@@ -195,7 +239,7 @@ function addressValue(arg: string): NftValue | null {
 function portsValue(arg: string): NftValue {
   const one = (p: string): NftValue => {
     const colon = p.indexOf(':');
-    if (colon === -1) return literal(p);
+    if (colon === -1) return word(p);
     return { kind: 'range', from: p.slice(0, colon) || '0', to: p.slice(colon + 1) || '65535' };
   };
   const parts = arg.split(',');
@@ -205,7 +249,7 @@ function portsValue(arg: string): NftValue {
 /** `RELATED,ESTABLISHED` → set of lower-case literals, a single value → literal. */
 function wordsValue(arg: string): NftValue {
   const parts = arg.toLowerCase().split(',');
-  return parts.length === 1 ? literal(parts[0]) : { kind: 'set', elements: parts.map(literal) };
+  return parts.length === 1 ? word(parts[0]) : { kind: 'set', elements: parts.map(word) };
 }
 
 function interfaceName(arg: string): string {
@@ -297,29 +341,36 @@ function rejectArgument(value: string): string {
 // ---------------------------------------------------------------------------------------------
 // One rule
 
-interface RuleContext {
-  line: string;
-  lineNo: number;
-  table: TableState;
-  sink: IssueSink;
-}
-
+/** Collects one rule's statements; one builder serves every rule of a parse (see `begin`). */
 class RuleBuilder {
-  readonly statements: NftStatement[] = [];
+  statements: NftStatement[] = [];
   comment: string | null = null;
   counter: NftCounter | null = null;
   protocol: string | null = null;
+  private line = '';
+  private lineNo = 0;
+  private table: TableState | null = null;
 
-  constructor(private readonly ctx: RuleContext) {}
+  constructor(private readonly sink: IssueSink) {}
+
+  begin(line: string, lineNo: number, table: TableState, counter: NftCounter | null): void {
+    this.line = line;
+    this.lineNo = lineNo;
+    this.table = table;
+    this.statements = [];
+    this.comment = null;
+    this.counter = counter;
+    this.protocol = null;
+  }
 
   text(start: number, end: number): string {
-    return this.ctx.line.slice(start, end);
+    return this.line.slice(start, end);
   }
 
   unknown(start: number, end: number): void {
     const text = this.text(start, end);
     this.statements.push({ kind: 'unknown', text });
-    this.ctx.sink.report('unknown-statement', this.ctx.lineNo, text, { col: start + 1, severity: 'info' });
+    this.sink.report('unknown-statement', this.lineNo, text, { col: start + 1, severity: 'info' });
   }
 
   /** A match module's options (`-m NAME …`, or the implicit `-p tcp --dport …`). */
@@ -359,7 +410,7 @@ class RuleBuilder {
     }
     this.statements.push({
       kind: 'match',
-      left: { selectors: ['meta random'], mask: 2147483647 },
+      left: operand('meta random', 2147483647),
       op: prob?.neg ? '>=' : '<',
       right: literal(String(Math.round(p * 2 ** 31))),
       text: this.text(start, end),
@@ -369,7 +420,7 @@ class RuleBuilder {
   /** `-j TARGET …` */
   target(name: string, opts: Opt[], start: number, end: number, goto: boolean): void {
     const text = this.text(start, end);
-    if (goto || this.ctx.table.chains.has(name)) {
+    if (goto || this.table?.chains.has(name)) {
       if (opts.length > 0) this.unknown(opts[0].start, end);
       this.statements.push({ kind: 'verdict', verdict: { kind: goto ? 'goto' : 'jump', target: name, argument: null }, text });
       return;
@@ -396,7 +447,7 @@ class RuleBuilder {
       return;
     }
     // a chain that was never declared (iptables-restore would refuse the file): still a jump
-    this.ctx.sink.report('unexpected-token', this.ctx.lineNo, name, { col: start + 1 });
+    this.sink.report('unexpected-token', this.lineNo, name, { col: start + 1 });
     this.statements.push({ kind: 'verdict', verdict: { kind: 'jump', target: name, argument: null }, text });
   }
 
@@ -487,7 +538,7 @@ const MATCHES: Record<string, MatchHandler> = {
     const [v, m] = o.args[0].split('/');
     const mask = m === undefined ? null : parseUint(m);
     if (parseUint(v) === null || (m !== undefined && mask === null)) return null;
-    return matchOf('meta mark', literal(v), mask);
+    return matchOf('meta mark', word(v), mask);
   },
   addrtype: (o) => {
     if (o.name === '--dst-type') return matchOf('fib daddr type', wordsValue(o.args[0]));
@@ -496,7 +547,7 @@ const MATCHES: Record<string, MatchHandler> = {
   },
   conntrack: ctMatch,
   state: ctMatch,
-  icmp: (o) => (o.name === '--icmp-type' ? matchOf('icmp type', literal(o.args[0])) : null),
+  icmp: (o) => (o.name === '--icmp-type' ? matchOf('icmp type', word(o.args[0])) : null),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -528,6 +579,8 @@ function newChain(name: string, tableName: string, policy: string, lineNo: numbe
 export function parseIptablesSave(text: string, opts: ParseOptions): ParseResult<NftRuleset> {
   const sink = new IssueSink();
   const tables = new Map<string, TableState>();
+  const tokens = new Tokens();
+  const builder = new RuleBuilder(sink);
   let cur: TableState | null = null;
   const lines = splitLines(text);
   for (let i = 0; i < lines.length; i++) {
@@ -571,7 +624,8 @@ export function parseIptablesSave(text: string, opts: ParseOptions): ParseResult
       declareChain(cur, m[1], m[2], lineNo, line, opts, sink);
       continue;
     }
-    parseRule(cur, line, lineNo, opts, sink);
+    tokens.read(line);
+    parseRule(cur, tokens, builder, lineNo, opts, sink);
   }
   if (cur !== null && cur.open !== null) sink.report('truncated-input', cur.open, `*${cur.table.name}`, { severity: 'error' });
   return { value: { tables: [...tables.values()].map((t) => t.table) }, issues: sink.issues };
@@ -588,43 +642,41 @@ function declareChain(t: TableState, name: string, policy: string, lineNo: numbe
   t.table.chains.push(chain);
 }
 
-function parseRule(t: TableState, line: string, lineNo: number, opts: ParseOptions, sink: IssueSink): void {
-  const { toks, openQuote } = tokenize(line);
-  if (openQuote !== null) sink.report('unexpected-token', lineNo, line.slice(openQuote), { col: openQuote + 1 });
+function parseRule(t: TableState, tk: Tokens, b: RuleBuilder, lineNo: number, opts: ParseOptions, sink: IssueSink): void {
+  const line = tk.line;
+  if (tk.openQuote !== -1) sink.report('unexpected-token', lineNo, line.slice(tk.openQuote), { col: tk.openQuote + 1 });
   let i = 0;
   let counter: NftCounter | null = null;
-  const prefix = COUNTER_PREFIX.exec(toks[0].text);
+  const prefix = COUNTER_PREFIX.exec(tk.text[0]);
   if (prefix) {
     counter = { packets: Number(prefix[1]), bytes: Number(prefix[2]) };
     i = 1;
   }
-  const append = toks[i];
-  const chainName = toks[i + 1];
-  if (append === undefined || (append.text !== '-A' && append.text !== '--append') || chainName === undefined) {
+  if (i + 1 >= tk.count || (tk.text[i] !== '-A' && tk.text[i] !== '--append')) {
     reportLine(sink, lineNo, line);
     return;
   }
-  let chain = t.chains.get(chainName.text);
+  const appendAt = tk.start[i];
+  const chainName = tk.text[i + 1];
+  let chain = t.chains.get(chainName);
   if (chain === undefined) {
-    sink.report('unexpected-token', lineNo, chainName.text, { col: chainName.start + 1 });
-    chain = newChain(chainName.text, t.table.name, '-', lineNo, opts);
+    sink.report('unexpected-token', lineNo, chainName, { col: tk.start[i + 1] + 1 });
+    chain = newChain(chainName, t.table.name, '-', lineNo, opts);
     t.chains.set(chain.name, chain);
     t.table.chains.push(chain);
   }
-  const b = new RuleBuilder({ line, lineNo, table: t, sink });
-  b.counter = counter;
+  b.begin(line, lineNo, t, counter);
   i += 2;
-  while (i < toks.length) i = ruleOption(b, toks, i);
-  const rule: NftRule = {
+  while (i < tk.count) i = ruleOption(b, tk, i);
+  chain.rules.push({
     position: chain.rules.length,
     handle: null,
-    text: line.slice(append.start).trimEnd(),
+    text: line.slice(appendAt, tk.end[tk.count - 1]),
     counter: b.counter,
     comment: b.comment,
     statements: b.statements,
     source: textSource(opts, lineNo),
-  };
-  chain.rules.push(rule);
+  });
 }
 
 const SELECTORS: Record<string, string> = {
@@ -640,48 +692,49 @@ const SELECTORS: Record<string, string> = {
   '--out-interface': 'oifname',
 };
 
-/** Reads the option at `toks[i]` into the rule; returns the index after it. */
-function ruleOption(b: RuleBuilder, toks: Tok[], i: number): number {
-  const bang = isBang(toks[i]);
-  const t = bang ? toks[i + 1] : toks[i];
-  const start = toks[i].start;
-  if (t === undefined) {
-    b.unknown(start, toks[i].end);
+/** Reads the option at token `i` into the rule; returns the index after it. */
+function ruleOption(b: RuleBuilder, tk: Tokens, i: number): number {
+  const bang = tk.isBang(i);
+  const start = tk.start[i];
+  const k = bang ? i + 1 : i;
+  if (k >= tk.count) {
+    b.unknown(start, tk.end[i]);
     return i + 1;
   }
-  let next = bang ? i + 2 : i + 1;
+  const name = tk.text[k];
+  let next = k + 1;
   // `-s ! X`: the pre-1.4.3 place for `!`
   let neg = bang;
-  if (isBang(toks[next])) {
+  if (tk.isBang(next)) {
     neg = !neg;
     next++;
   }
-  const arg = toks[next];
-  const end = arg?.end ?? t.end;
-  switch (t.text) {
+  const arg = next < tk.count ? tk.text[next] : null;
+  const end = arg !== null ? tk.end[next] : tk.end[k];
+  switch (name) {
     case '-s':
     case '--source':
     case '--src':
     case '-d':
     case '--destination':
     case '--dst': {
-      const value = arg && addressValue(arg.text);
-      if (!value) b.unknown(start, end);
-      else b.statements.push(match(SELECTORS[t.text], null, neg, value, b.text(start, end)));
+      const value = arg !== null ? addressValue(arg) : null;
+      if (value === null) b.unknown(start, end);
+      else b.statements.push(match(SELECTORS[name], null, neg, value, b.text(start, end)));
       return next + 1;
     }
     case '-p':
     case '--protocol': {
-      if (arg === undefined) {
+      if (arg === null) {
         b.unknown(start, end);
         return next;
       }
-      const proto = arg.text.toLowerCase();
-      if (proto !== 'all' && proto !== '0') b.statements.push(match('meta l4proto', null, neg, literal(proto), b.text(start, end)));
+      const proto = arg.toLowerCase();
+      if (proto !== 'all' && proto !== '0') b.statements.push(match('meta l4proto', null, neg, word(proto), b.text(start, end)));
       if (!neg) b.protocol = proto;
       // `-p tcp --dport 80` without `-m tcp`: the protocol's own match
       const implicit: Opt[] = [];
-      const after = readOpts(toks, next + 1, implicit);
+      const after = readOpts(tk, next + 1, implicit);
       if (implicit.length > 0) b.module(proto, implicit, implicit[0].start, implicit[implicit.length - 1].end);
       return after;
     }
@@ -689,16 +742,16 @@ function ruleOption(b: RuleBuilder, toks: Tok[], i: number): number {
     case '--in-interface':
     case '-o':
     case '--out-interface': {
-      if (arg === undefined) b.unknown(start, end);
-      else b.statements.push(match(SELECTORS[t.text], null, neg, literal(interfaceName(arg.text)), b.text(start, end)));
+      if (arg === null) b.unknown(start, end);
+      else b.statements.push(match(SELECTORS[name], null, neg, word(interfaceName(arg)), b.text(start, end)));
       return next + 1;
     }
     case '-m':
     case '--match': {
       const modOpts: Opt[] = [];
-      const after = readOpts(toks, next + 1, modOpts);
-      if (arg === undefined || bang) b.unknown(start, end);
-      else b.module(arg.text, modOpts, start, modOpts.length > 0 ? modOpts[modOpts.length - 1].end : end);
+      const after = readOpts(tk, next + 1, modOpts);
+      if (arg === null || bang) b.unknown(start, end);
+      else b.module(arg, modOpts, start, modOpts.length > 0 ? modOpts[modOpts.length - 1].end : end);
       return after;
     }
     case '-j':
@@ -706,31 +759,29 @@ function ruleOption(b: RuleBuilder, toks: Tok[], i: number): number {
     case '-g':
     case '--goto': {
       const targetOpts: Opt[] = [];
-      const after = readOpts(toks, next + 1, targetOpts);
+      const after = readOpts(tk, next + 1, targetOpts);
       const targetEnd = targetOpts.length > 0 ? targetOpts[targetOpts.length - 1].end : end;
-      if (arg === undefined || bang) b.unknown(start, targetEnd);
-      else b.target(arg.text, targetOpts, start, targetEnd, t.text === '-g' || t.text === '--goto');
+      if (arg === null || bang) b.unknown(start, targetEnd);
+      else b.target(arg, targetOpts, start, targetEnd, name === '-g' || name === '--goto');
       return after;
     }
     case '-c':
     case '--set-counters': {
-      const bytes = toks[next + 1];
-      const packets = arg && parseUint(arg.text);
-      const byteCount = bytes && parseUint(bytes.text);
-      if (packets == null || byteCount == null) {
+      const packets = arg !== null ? parseUint(arg) : null;
+      const bytes = next + 1 < tk.count ? parseUint(tk.text[next + 1]) : null;
+      if (packets === null || bytes === null) {
         b.unknown(start, end);
         return next + 1;
       }
-      b.counter = { packets, bytes: byteCount };
+      b.counter = { packets, bytes };
       return next + 2;
     }
     default: {
       // an option of no known module (e.g. `-f`, or arguments left over): keep it with its args
-      let j = bang ? i + 2 : i + 1;
-      while (j < toks.length && !isOption(toks[j]) && !isBang(toks[j])) j++;
-      b.unknown(start, toks[j - 1].end);
+      let j = k + 1;
+      while (j < tk.count && !tk.isOption(j) && !tk.isBang(j)) j++;
+      b.unknown(start, tk.end[j - 1]);
       return j;
     }
   }
 }
-

@@ -14,18 +14,13 @@ import type {
   ServicePort,
   SourceRef,
 } from '../../renderer/src/analysis/model';
+import { isObject, type JsonObject } from './common';
 import { IssueSink, type ParseOptions } from './issues';
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // ---------------------------------------------------------------------------------------------
 // JSON with positions
 
-export interface JsonDocument {
+interface JsonDocument {
   value: unknown;
   /** 1-based line of the root value's first character */
   rootLine: number;
@@ -185,7 +180,7 @@ class JsonScanner {
  * Parses JSON text, reporting a syntax error as a 'malformed-json' issue with its line and
  * column. Returns null when the text is not JSON.
  */
-export function parseJsonDocument(text: string, sink: IssueSink): JsonDocument | null {
+function parseJsonDocument(text: string, sink: IssueSink): JsonDocument | null {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const scanner = new JsonScanner(body);
   try {

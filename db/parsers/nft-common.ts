@@ -136,27 +136,3 @@ export function joinNatTarget(address: string | null, port: string | null): stri
   if (address === null) return `:${port}`;
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
-
-const NEEDS_COLLAPSE = /\s\s|[\t\r\n]|^\s|\s$/;
-
-/** Collapses runs of whitespace to one space, leaving quoted strings untouched. */
-export function collapseWhitespace(text: string): string {
-  if (!NEEDS_COLLAPSE.test(text)) return text;
-  let out = '';
-  let inQuote = false;
-  let pendingSpace = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (!inQuote && (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n')) {
-      pendingSpace = out.length > 0;
-      continue;
-    }
-    if (pendingSpace) {
-      out += ' ';
-      pendingSpace = false;
-    }
-    if (ch === '"') inQuote = !inQuote;
-    out += ch;
-  }
-  return out;
-}

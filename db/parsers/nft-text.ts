@@ -25,7 +25,6 @@ import type {
 } from '../../renderer/src/analysis/model';
 import { IssueSink, type ParseOptions } from './issues';
 import {
-  collapseWhitespace,
   isNftFamily,
   isVerdictKind,
   metaSelector,
@@ -56,56 +55,110 @@ interface LogicalLine {
 
 const SINGLE_CHAR_TOKENS = new Set(['{', '}', ',', ';']);
 
-function isSpace(ch: string): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
+const SPACE = 32;
+const TAB = 9;
+const CR = 13;
+const LF = 10;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const COLON = 58;
+const SEMICOLON = 59;
+const AT = 64;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+function isSpaceCode(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR || c === LF;
 }
 
-/** Appends the tokens of one physical line; `base` is where the line starts in `source`. */
-function tokenizeLine(text: string, lineNumber: number, base: number, out: Token[]): void {
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const ch = text[i];
-    if (isSpace(ch)) {
-      i++;
-      continue;
+/**
+ * Cuts lines into tokens. Token objects are pooled by position: a token lives only while its
+ * logical line is being read, and a large ruleset has millions of them.
+ */
+class Tokenizer {
+  private readonly pool: Token[] = [];
+
+  private push(out: Token[], text: string, quoted: boolean, start: number, end: number, line: number, col: number): void {
+    const index = out.length;
+    let tok = this.pool[index];
+    if (tok === undefined) {
+      tok = { text, quoted, start, end, line, col };
+      this.pool[index] = tok;
+    } else {
+      tok.text = text;
+      tok.quoted = quoted;
+      tok.start = start;
+      tok.end = end;
+      tok.line = line;
+      tok.col = col;
     }
-    const start = i;
-    if (ch === '"') {
-      i++;
-      let value = '';
-      while (i < n && text[i] !== '"') {
-        if (text[i] === '\\' && i + 1 < n) i++;
-        value += text[i];
+    out.push(tok);
+  }
+
+  /** Appends the tokens of one physical line; `base` is where the line starts in the logical source. */
+  line(text: string, lineNumber: number, base: number, out: Token[]): void {
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isSpaceCode(c)) {
+        i++;
+        continue;
+      }
+      const start = i;
+      if (c === QUOTE) {
+        let close = text.indexOf('"', i + 1);
+        while (close > 0 && text.charCodeAt(close - 1) === BACKSLASH) close = text.indexOf('"', close + 1);
+        const end = close < 0 ? n : close;
+        const raw = text.slice(i + 1, end);
+        i = Math.min(end + 1, n);
+        const value = raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw;
+        this.push(out, value, true, base + start, base + i, lineNumber, start + 1);
+        continue;
+      }
+      if (c === OPEN_BRACE || c === CLOSE_BRACE || c === COMMA || c === SEMICOLON || c === HASH) {
+        i++;
+        this.push(out, text[start], false, base + start, base + i, lineNumber, start + 1);
+        continue;
+      }
+      // A raw payload expression (`@nh,16,16`) keeps its commas; elsewhere a comma separates.
+      const keepCommas = c === AT;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (isSpaceCode(d) || d === OPEN_BRACE || d === CLOSE_BRACE || d === SEMICOLON || d === QUOTE || (d === COMMA && !keepCommas)) break;
         i++;
       }
-      i = Math.min(i + 1, n);
-      out.push({ text: value, quoted: true, start: base + start, end: base + i, line: lineNumber, col: start + 1 });
-      continue;
+      // `1: goto x` and `recent: SET` end a word with the map/remnant colon; an IPv6 address
+      // such as `fd00::` keeps its colons.
+      if (i - start > 1 && text.charCodeAt(i - 1) === COLON && text.indexOf(':', start) === i - 1) {
+        this.push(out, text.slice(start, i - 1), false, base + start, base + i - 1, lineNumber, start + 1);
+        this.push(out, ':', false, base + i - 1, base + i, lineNumber, i);
+        continue;
+      }
+      this.push(out, text.slice(start, i), false, base + start, base + i, lineNumber, start + 1);
     }
-    if (SINGLE_CHAR_TOKENS.has(ch) || ch === '#') {
-      i++;
-      out.push({ text: ch, quoted: false, start: base + start, end: base + i, line: lineNumber, col: start + 1 });
-      continue;
-    }
-    // A raw payload expression (`@nh,16,16`) keeps its commas; elsewhere a comma separates.
-    const keepCommas = ch === '@';
-    while (i < n) {
-      const c = text[i];
-      if (isSpace(c) || c === '{' || c === '}' || c === ';' || c === '"' || (c === ',' && !keepCommas)) break;
-      i++;
-    }
-    let word = text.slice(start, i);
-    // `1: goto x` and `recent: SET` end a word with the map/remnant colon; an IPv6 address
-    // such as `fd00::` keeps its colons.
-    if (word.length > 1 && word.endsWith(':') && word.indexOf(':') === word.length - 1) {
-      word = word.slice(0, -1);
-      out.push({ text: word, quoted: false, start: base + start, end: base + i - 1, line: lineNumber, col: start + 1 });
-      out.push({ text: ':', quoted: false, start: base + i - 1, end: base + i, line: lineNumber, col: i });
-      continue;
-    }
-    out.push({ text: word, quoted: false, start: base + start, end: base + i, line: lineNumber, col: start + 1 });
   }
+}
+
+/**
+ * The source text from token `from` to token `to - 1`, whitespace between tokens collapsed to
+ * one space (none where the tokens touch, as in `80,`); quoted strings stay as written.
+ */
+function tokenText(tokens: readonly Token[], source: string, from: number, to: number): string {
+  let singleSpaced = true;
+  for (let k = from + 1; k < to && singleSpaced; k++) {
+    const gap = tokens[k].start - tokens[k - 1].end;
+    singleSpaced = gap === 0 || (gap === 1 && source.charCodeAt(tokens[k - 1].end) === SPACE);
+  }
+  if (singleSpaced) return source.slice(tokens[from].start, tokens[to - 1].end);
+  let out = source.slice(tokens[from].start, tokens[from].end);
+  for (let k = from + 1; k < to; k++) {
+    if (tokens[k].start > tokens[k - 1].end) out += ' ';
+    out += source.slice(tokens[k].start, tokens[k].end);
+  }
+  return out;
 }
 
 function isWord(tok: Token | undefined, word: string): boolean {
@@ -203,7 +256,7 @@ class RuleReader {
   }
 
   private text(from: number, to: number): string {
-    return collapseWhitespace(this.source.slice(this.tokens[from].start, this.tokens[to - 1].end));
+    return tokenText(this.tokens, this.source, from, to);
   }
 
   private word(i: number): string | null {
@@ -670,27 +723,28 @@ type Block =
 const TABLE_OBJECT_KEYWORDS = new Set(['flowtable', 'counter', 'quota', 'limit', 'ct', 'secmark', 'synproxy']);
 const SET_PROPERTIES_IGNORED = new Set(['size', 'timeout', 'gc-interval', 'policy', 'counter', 'auto-merge']);
 const BLOCK_KEYWORDS = new Set(['table', 'chain', 'set', 'map', ...TABLE_OBJECT_KEYWORDS]);
+const FIRST_WORD = /^\s*([^\s{]+)/;
 
 class TextParser {
   private readonly sink = new IssueSink();
   private readonly tables: NftTable[] = [];
   private readonly stack: Block[] = [];
-  private readonly lines: string[];
-  private next = 0;
+  private readonly tokenizer = new Tokenizer();
+  /** where the next unread line starts in `text`, and its 1-based number */
+  private offset = 0;
+  private lineNumber = 1;
   /** xt remnants are reported once per distinct text: a kube-router node repeats them thousands of times */
   private readonly reportedRemnants = new Set<string>();
 
   constructor(
-    text: string,
+    private readonly text: string,
     private readonly file: string,
-  ) {
-    this.lines = text.split('\n');
-  }
+  ) {}
 
   parse(): ParseResult<NftRuleset> {
     for (let line = this.readLine(); line !== null; line = this.readLine()) this.handle(line);
     for (let open = this.stack.pop(); open !== undefined; open = this.stack.pop()) {
-      this.sink.report('truncated-input', this.lines.length, `${describeBlock(open)} opened on line ${open.line} is not closed`, {
+      this.sink.report('truncated-input', this.lineNumber - 1, `${describeBlock(open)} opened on line ${open.line} is not closed`, {
         severity: 'error',
         col: 1,
       });
@@ -698,13 +752,25 @@ class TextParser {
     return { value: { tables: this.tables }, issues: this.sink.issues };
   }
 
+  /** The next physical line without consuming it; null at the end of the text. */
+  private peekLine(): string | null {
+    if (this.offset > this.text.length) return null;
+    const newline = this.text.indexOf('\n', this.offset);
+    return this.text.slice(this.offset, newline < 0 ? this.text.length : newline);
+  }
+
+  private consumeLine(line: string): void {
+    this.offset += line.length + 1;
+    this.lineNumber++;
+  }
+
   private readLine(): LogicalLine | null {
-    while (this.next < this.lines.length) {
-      const lineNumber = this.next + 1;
-      const source = this.lines[this.next++];
+    for (let source = this.peekLine(); source !== null; source = this.peekLine()) {
+      const line = this.lineNumber;
+      this.consumeLine(source);
       const tokens: Token[] = [];
-      tokenizeLine(source, lineNumber, 0, tokens);
-      if (tokens.length > 0) return { source, tokens, line: lineNumber };
+      this.tokenizer.line(source, line, 0, tokens);
+      if (tokens.length > 0) return { source, tokens, line };
     }
     return null;
   }
@@ -712,14 +778,12 @@ class TextParser {
   /** Pulls following lines into `logical` until its braces balance (multi-line element lists). */
   private completeBraces(logical: LogicalLine): boolean {
     while (braceBalance(logical.tokens) > 0) {
-      if (this.next >= this.lines.length) return false;
-      const peek: Token[] = [];
-      tokenizeLine(this.lines[this.next], this.next + 1, 0, peek);
-      if (peek.length > 0 && !peek[0].quoted && BLOCK_KEYWORDS.has(peek[0].text)) return false;
+      const following = this.peekLine();
+      if (following === null || BLOCK_KEYWORDS.has(FIRST_WORD.exec(following)?.[1] ?? '')) return false;
       const base = logical.source.length + 1;
-      logical.source += ` ${this.lines[this.next]}`;
-      tokenizeLine(this.lines[this.next], this.next + 1, base, logical.tokens);
-      this.next++;
+      logical.source += ` ${following}`;
+      this.tokenizer.line(following, this.lineNumber, base, logical.tokens);
+      this.consumeLine(following);
     }
     return true;
   }
@@ -730,7 +794,7 @@ class TextParser {
 
   private unknown(logical: LogicalLine, from = 0, severity: 'warning' | 'info' = 'warning'): void {
     const tok = logical.tokens[from];
-    const text = collapseWhitespace(logical.source.slice(tok.start));
+    const text = tokenText(logical.tokens, logical.source, from, logical.tokens.length);
     this.sink.report('unknown-syntax', tok.line, text, { col: tok.col, severity });
   }
 
@@ -885,7 +949,7 @@ class TextParser {
   private rule(logical: LogicalLine, chain: NftChain): void {
     if (!this.completeBraces(logical)) {
       const first = logical.tokens[0];
-      this.sink.report('unbalanced-brace', first.line, collapseWhitespace(logical.source), { col: first.col });
+      this.sink.report('unbalanced-brace', first.line, tokenText(logical.tokens, logical.source, 0, logical.tokens.length), { col: first.col });
     }
     let tokens = logical.tokens;
     let handle: number | null = null;
@@ -912,7 +976,7 @@ class TextParser {
     chain.rules.push({
       position: chain.rules.length,
       handle,
-      text: collapseWhitespace(logical.source.slice(tokens[0].start, tokens[tokens.length - 1].end)),
+      text: tokenText(tokens, logical.source, 0, tokens.length),
       counter,
       comment,
       statements,

@@ -69,6 +69,24 @@ describe('kube-netpath command line (in process)', () => {
     expect(text).toMatch(/veth56cecc8b\s+@if2\s+cni-357001b9-24ca-5619-df3a-4dfe972bb930\s+eth0\s+10\.42\.0\.204\s+default\/nginx-\S+\s+\S*netns-(?:id|name)\S*\s+high/);
   });
 
+  it('traces a Service as an indented walk and as JSON leaves with probabilities', async () => {
+    const text = capture();
+    expect(await runCli(['trace', 'article', '--service', 'default/nginx:80', '--node', 'roger-nuc1', '--db', db], text)).toBe(0);
+    const walk = text.out.join('\n');
+    for (const step of ['KUBE-EXT-2CMXP7HKUVJN7L6M', 'KUBE-SVC-2CMXP7HKUVJN7L6M', 'dnat to 10.42.0.204:80', 'flannel.1', 'veth56cecc8b']) expect(walk).toContain(step);
+    const json = capture();
+    expect(await runCli(['trace', 'article', '--to', '192.168.28.61:80/tcp', '--from', 'external', '--json', '--db', db], json)).toBe(0);
+    const tree = JSON.parse(json.out.join(''));
+    const leaves: { disposition: string; probability: number }[] = [];
+    const walkSegment = (segment: { end: { branches?: { segment: unknown }[] } & Record<string, unknown> }) => {
+      if (segment.end.branches) segment.end.branches.forEach((b) => walkSegment(b.segment as never));
+      else leaves.push(segment.end as never);
+    };
+    walkSegment(tree.root);
+    expect(leaves.map((l) => l.disposition).sort()).toEqual(['delivered', 'node-not-captured', 'node-not-captured']);
+    for (const leaf of leaves) expect(leaf.probability).toBeCloseTo(1 / 3, 5);
+  });
+
   it('fails with one clear line and status 1 on user errors', async () => {
     const cases: [string[], RegExp][] = [
       [['services', 'nope', '--db', db], /no snapshot "nope"/],
@@ -77,6 +95,9 @@ describe('kube-netpath command line (in process)', () => {
       [['import', '--db', db], /missing BUNDLE/],
       [['list', '--db', join(tmp.dir, 'absent.sqlite')], /no library at/],
       [['import', join(tmp.dir, 'missing.tar.gz'), '--db', db], /no such file or folder/],
+      [['trace', 'article', '--service', 'default/nope', '--db', db], /default\/nope is not in the snapshot/],
+      [['trace', 'article', '--to', 'not-an-ip:80', '--db', db], /expected IP:PORT/],
+      [['trace', 'article', '--db', db], /exactly one of --service or --to/],
     ];
     for (const [argv, message] of cases) {
       const io = capture();

@@ -1,0 +1,137 @@
+// Compare two snapshots: "before / after" captures of one cluster, or a working node with a
+// broken one. Cluster objects (Services, endpoints, pods) are compared cluster-wide; node objects
+// (veths, interfaces, routes, nftables rules and their counters) per pair of nodes (pairs.ts);
+// every Service present in both has its reconstructed paths compared. Pure and deterministic:
+// the output is plain sorted data. Per-snapshot indexes (trace context, chain names, rule keys)
+// are built once, so the cost grows with the size of the snapshots, not its square.
+
+import { sortFindings, type Finding } from '../findings';
+import type { NodeData, SnapshotData } from '../model';
+import { traceContext } from '../trace/context';
+import { compareText, sortChanges } from './common';
+import { diffCounters } from './counters';
+import { diffEndpoints } from './endpoints';
+import { diffInterfaces } from './interfaces';
+import { comparingSentence, nodeChanges, pairNodes } from './pairs';
+import { diffPaths } from './paths';
+import { diffPods } from './pods';
+import { diffRoutes } from './routes';
+import { chainNames, indexNodeRules, type NodeRuleIndex } from './rule-index';
+import { diffRules } from './rules';
+import { diffServices } from './services';
+import { diffVeths } from './veths';
+import {
+  DIFF_SECTIONS,
+  type Change,
+  type CounterDiff,
+  type DiffOptions,
+  type DiffSection,
+  type SectionCounts,
+  type SnapshotDiff,
+  type SnapshotSide,
+} from './types';
+
+export type * from './types';
+export { DIFF_SECTIONS } from './types';
+export { DiffInputError } from './pairs';
+export { renderDiffText } from './render';
+
+function side(s: SnapshotData): SnapshotSide {
+  return { id: s.id, name: s.name, createdAt: s.createdAt, nodes: s.nodes.map((n) => n.name).sort(compareText) };
+}
+
+function count(changes: readonly Change[]): SectionCounts {
+  const c: SectionCounts = { added: 0, removed: 0, changed: 0, reordered: 0 };
+  for (const x of changes) c[x.kind]++;
+  return c;
+}
+
+export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOptions = {}): SnapshotDiff {
+  const pairing = pairNodes(a, b, opts.nodePairs);
+  const ctxA = traceContext(a);
+  const ctxB = traceContext(b);
+  const names = chainNames(ctxA.chainRefs, ctxB.chainRefs);
+  const nodeA = new Map<string, NodeData>(a.nodes.map((n) => [n.name, n]));
+  const nodeB = new Map<string, NodeData>(b.nodes.map((n) => [n.name, n]));
+  const rulesA = new Map<string, NodeRuleIndex>();
+  const rulesB = new Map<string, NodeRuleIndex>();
+
+  const sections: Record<DiffSection, Change[]> = {
+    nodes: nodeChanges(pairing),
+    services: diffServices(a, b),
+    endpoints: [],
+    pods: diffPods(a, b),
+    veths: diffVeths(ctxA.veths, ctxB.veths, pairing),
+    interfaces: [],
+    routes: [],
+    rules: [],
+    paths: [],
+  };
+  const findings: Finding[] = [];
+  const counters: CounterDiff = { rulesCompared: 0, rulesWentDown: 0, rules: [], services: [] };
+
+  const endpoints = diffEndpoints(a, b);
+  sections.endpoints = endpoints.changes;
+  findings.push(...endpoints.findings);
+
+  for (const pair of pairing.pairs) {
+    const na = nodeA.get(pair.a)!;
+    const nb = nodeB.get(pair.b)!;
+    sections.interfaces.push(...diffInterfaces(na, nb, pair));
+    sections.routes.push(...diffRoutes(na, nb, pair));
+    const ia = indexNodeRules(na, names);
+    const ib = indexNodeRules(nb, names);
+    rulesA.set(pair.a, ia);
+    rulesB.set(pair.b, ib);
+    const rules = diffRules(ia, ib, pair);
+    sections.rules.push(...rules.changes);
+    findings.push(...rules.findings);
+    const c = diffCounters(rules.pairs, rules.newChains, pair);
+    counters.rulesCompared += c.compared;
+    counters.rulesWentDown += c.wentDown;
+    counters.rules.push(...c.rules);
+    counters.services.push(...c.services);
+    findings.push(...c.findings);
+    if (pair.crossNode) {
+      findings.push({
+        severity: 'info',
+        code: 'cross-node-comparison',
+        node: pair.a,
+        subject: `${pair.a} / ${pair.b}`,
+        message: `node ${pair.a} of snapshot A is compared with node ${pair.b} of snapshot B: differences may be the nodes', not time's`,
+        evidence: [],
+      });
+    }
+  }
+
+  const paths = diffPaths(
+    { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) ? n : `${n} (A only)`), traceNodes: pairing.pairs.map((p) => p.a) },
+    { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? `${n} (B only)`, traceNodes: pairing.pairs.map((p) => p.b) },
+    pairing,
+  );
+  sections.paths = paths.changes;
+  findings.push(...paths.findings);
+
+  for (const s of DIFF_SECTIONS) sortChanges(sections[s]);
+  counters.rules.sort(
+    (x, y) =>
+      compareText(x.node, y.node) || compareText(x.family, y.family) || compareText(x.table, y.table) || compareText(x.chain, y.chain) || x.position - y.position,
+  );
+  counters.services.sort((x, y) => compareText(x.node, y.node) || compareText(x.service, y.service) || compareText(x.portName ?? '', y.portName ?? ''));
+  const counts = Object.fromEntries(DIFF_SECTIONS.map((s) => [s, count(sections[s])])) as Record<DiffSection, SectionCounts>;
+  return {
+    a: side(a),
+    b: side(b),
+    pairs: pairing.pairs,
+    summary: {
+      comparing: comparingSentence(a, b, pairing.pairs),
+      crossNode: pairing.pairs.some((p) => p.crossNode),
+      unpaired: { a: pairing.unpairedA, b: pairing.unpairedB },
+      counts,
+      newConnections: counters.services.reduce((n, s) => n + s.packets, 0),
+    },
+    sections,
+    counters,
+    findings: sortFindings(findings),
+  };
+}

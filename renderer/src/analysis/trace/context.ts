@@ -1,0 +1,225 @@
+// Everything the engine looks up while tracing, built once per snapshot and cached: per-node
+// netfilter and routing indexes, pods and endpoints by address, nodes by address / pod CIDR /
+// VTEP MAC, kube-proxy's chain names, the veth correlation and who announces each LB address.
+
+import { buildKubeProxyChainIndex, type KubeProxyChainRef } from '../kubeproxy-names';
+import type { KubeEndpointSlice, KubeEvent, KubePod, KubeService, NodeData, SnapshotData, SourceRef } from '../model';
+import { correlateVeths, type VethCorrelation } from '../veths';
+import { canonicalIp, parseCidr, type Cidr } from './ip';
+import { buildNftIndex, type NftIndex } from './nft-index';
+import { buildNodeNet, type NodeNet } from './routing';
+import type { AnnouncerSource, EndpointRef, Protocol, ServiceRef } from './types';
+
+export interface CapturedNode {
+  name: string;
+  data: NodeData;
+  net: NodeNet;
+  nft: NftIndex;
+}
+
+export interface Announcer {
+  node: string;
+  source: AnnouncerSource;
+  evidence: SourceRef[];
+}
+
+export interface TraceContext {
+  snapshot: SnapshotData;
+  captured: Map<string, CapturedNode>;
+  /** every node the cluster knows (kubectl get nodes), captured or not, sorted */
+  clusterNodes: string[];
+  nodeByAddress: Map<string, string>;
+  nodeByVtepMac: Map<string, string>;
+  podCidrs: { cidr: Cidr; node: string; source: SourceRef }[];
+  podsByIp: Map<string, KubePod>;
+  endpointsByAddr: Map<string, EndpointRef>;
+  servicesByKey: Map<string, KubeService>;
+  slicesByService: Map<string, KubeEndpointSlice[]>;
+  chainRefs: Map<string, KubeProxyChainRef>;
+  veths: VethCorrelation;
+  /** announcers of each LoadBalancer address, from events and ServiceLB pods */
+  announcers: Map<string, Announcer[]>;
+}
+
+const FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
+const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
+
+function endpointKey(address: string, port: number | null): string {
+  return port === null ? canonicalIp(address) : `${canonicalIp(address)}:${port}`;
+}
+
+function vtepMacOf(annotation: string | undefined): string | null {
+  if (!annotation) return null;
+  const m = /"VtepMAC"\s*:\s*"([0-9a-fA-F:]+)"/.exec(annotation);
+  return m ? m[1].toLowerCase() : null;
+}
+
+const ANNOUNCE = /announcing from node "([^"]+)" with protocol "([^"]+)"/;
+
+function timestampOf(e: KubeEvent): string {
+  return e.lastTimestamp ?? '';
+}
+
+/** MetalLB's latest layer 2 `nodeAssigned` event (or every BGP one) per service, and ServiceLB's svclb pods. */
+function buildAnnouncers(snapshot: SnapshotData): Map<string, Announcer[]> {
+  const layer2 = new Map<string, Announcer>();
+  const bgp = new Map<string, Announcer[]>();
+  const events = [...snapshot.cluster.events].sort((a, b) => (timestampOf(a) < timestampOf(b) ? -1 : 1));
+  for (const e of events) {
+    if (e.reason !== 'nodeAssigned' || !e.message || !e.involvedName) continue;
+    const m = ANNOUNCE.exec(e.message);
+    if (!m) continue;
+    const key = `${e.involvedNamespace ?? e.namespace}/${e.involvedName}`;
+    if (m[2] === 'layer2') {
+      layer2.set(key, { node: m[1], source: 'metallb-layer2', evidence: [e.source] });
+      continue;
+    }
+    const list = bgp.get(key) ?? [];
+    if (!list.some((a) => a.node === m[1])) list.push({ node: m[1], source: 'metallb-bgp', evidence: [e.source] });
+    bgp.set(key, list);
+  }
+  const byService = new Map<string, Announcer[]>();
+  for (const [key, a] of layer2) byService.set(key, [a]);
+  for (const [key, list] of bgp) if (!byService.has(key)) byService.set(key, list);
+  for (const pod of snapshot.cluster.pods) {
+    const m = /^svclb-(.+)-[a-z0-9]{5,10}$/.exec(pod.name);
+    if (!m || pod.nodeName === null) continue;
+    for (const svc of snapshot.cluster.services) {
+      if (svc.type !== 'LoadBalancer' || !m[1].startsWith(svc.name)) continue;
+      const key = `${svc.namespace}/${svc.name}`;
+      if (byService.get(key)?.some((a) => a.source !== 'servicelb')) continue;
+      const list = byService.get(key) ?? [];
+      if (!list.some((a) => a.node === pod.nodeName)) {
+        list.push({ node: pod.nodeName, source: 'servicelb', evidence: [pod.source] });
+      }
+      byService.set(key, list);
+    }
+  }
+  const byAddress = new Map<string, Announcer[]>();
+  for (const svc of snapshot.cluster.services) {
+    const list = byService.get(`${svc.namespace}/${svc.name}`);
+    if (!list) continue;
+    for (const ip of svc.loadBalancerIPs) byAddress.set(canonicalIp(ip), list);
+  }
+  return byAddress;
+}
+
+function buildContext(snapshot: SnapshotData): TraceContext {
+  const captured = new Map<string, CapturedNode>();
+  for (const data of snapshot.nodes) {
+    captured.set(data.name, { name: data.name, data, net: buildNodeNet(data), nft: buildNftIndex(data.ruleset) });
+  }
+  const nodeByAddress = new Map<string, string>();
+  const nodeByVtepMac = new Map<string, string>();
+  const podCidrs: TraceContext['podCidrs'] = [];
+  for (const node of snapshot.cluster.nodes) {
+    for (const a of node.addresses) {
+      if (a.type === 'InternalIP' || a.type === 'ExternalIP') nodeByAddress.set(canonicalIp(a.address), node.name);
+    }
+    const publicIp = node.annotations[FLANNEL_PUBLIC_IP];
+    if (publicIp) nodeByAddress.set(canonicalIp(publicIp), node.name);
+    const mac = vtepMacOf(node.annotations[FLANNEL_BACKEND_DATA]);
+    if (mac) nodeByVtepMac.set(mac, node.name);
+    for (const c of node.podCIDRs) {
+      const cidr = parseCidr(c);
+      if (cidr) podCidrs.push({ cidr, node: node.name, source: node.source });
+    }
+  }
+  for (const n of snapshot.nodes) {
+    for (const a of n.addresses) {
+      if (a.family === 'inet' && a.scope !== 'host' && !nodeByAddress.has(canonicalIp(a.address))) {
+        nodeByAddress.set(canonicalIp(a.address), n.name);
+      }
+    }
+  }
+  const podsByIp = new Map<string, KubePod>();
+  for (const pod of snapshot.cluster.pods) {
+    if (pod.hostNetwork) continue;
+    for (const ip of pod.podIPs) podsByIp.set(canonicalIp(ip), pod);
+  }
+  const endpointsByAddr = new Map<string, EndpointRef>();
+  for (const slice of snapshot.cluster.endpointSlices) {
+    for (const ep of slice.endpoints) {
+      for (const address of ep.addresses) {
+        const ref = (port: number | null): EndpointRef => ({
+          address: canonicalIp(address),
+          port,
+          podNamespace: ep.podNamespace,
+          podName: ep.podName,
+          nodeName: ep.nodeName,
+          ready: ep.ready,
+        });
+        if (!endpointsByAddr.has(endpointKey(address, null))) endpointsByAddr.set(endpointKey(address, null), ref(null));
+        for (const p of slice.ports) endpointsByAddr.set(endpointKey(address, p.port), ref(p.port));
+      }
+    }
+  }
+  const slicesByService = new Map<string, KubeEndpointSlice[]>();
+  for (const slice of snapshot.cluster.endpointSlices) {
+    if (slice.serviceName === null) continue;
+    const key = `${slice.namespace}/${slice.serviceName}`;
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
+  }
+  const clusterNodes = [...new Set([...snapshot.cluster.nodes.map((n) => n.name), ...captured.keys()])].sort();
+  return {
+    snapshot,
+    captured,
+    clusterNodes,
+    nodeByAddress,
+    nodeByVtepMac,
+    podCidrs,
+    podsByIp,
+    endpointsByAddr,
+    servicesByKey: new Map(snapshot.cluster.services.map((s) => [`${s.namespace}/${s.name}`, s])),
+    slicesByService,
+    chainRefs: buildKubeProxyChainIndex(snapshot.cluster.services, snapshot.cluster.endpointSlices),
+    veths: correlateVeths(snapshot),
+    announcers: buildAnnouncers(snapshot),
+  };
+}
+
+const cache = new WeakMap<SnapshotData, TraceContext>();
+
+/** The snapshot's trace context; built on first use. Snapshots are treated as immutable. */
+export function traceContext(snapshot: SnapshotData): TraceContext {
+  let ctx = cache.get(snapshot);
+  if (!ctx) {
+    ctx = buildContext(snapshot);
+    cache.set(snapshot, ctx);
+  }
+  return ctx;
+}
+
+export function endpointFor(ctx: TraceContext, address: string, port: number | null): EndpointRef | null {
+  return ctx.endpointsByAddr.get(endpointKey(address, port)) ?? ctx.endpointsByAddr.get(endpointKey(address, null)) ?? null;
+}
+
+/** The Service a kube-proxy chain belongs to, by its name (hash or nftables-mode name). */
+export function serviceForChain(ctx: TraceContext, chain: string): { service: ServiceRef; endpoint: string | null } | null {
+  const ref = ctx.chainRefs.get(chain);
+  if (!ref) return null;
+  const [namespace, name] = ref.serviceKey.split('/');
+  const svc = ctx.servicesByKey.get(ref.serviceKey);
+  const port = svc?.ports.find((p) => (p.name ?? '') === (ref.portName ?? '') && p.protocol.toLowerCase() === ref.protocol);
+  return {
+    service: { namespace, name, portName: ref.portName, port: port?.port ?? null, protocol: ref.protocol as Protocol },
+    endpoint: ref.endpoint,
+  };
+}
+
+/** The node owning an address: a node address, else the node whose pod CIDR holds it. */
+export function nodeForAddress(ctx: TraceContext, ip: string): { node: string; via: 'address' | 'pod-cidr'; source: SourceRef | null } | null {
+  const byAddr = ctx.nodeByAddress.get(canonicalIp(ip));
+  if (byAddr) return { node: byAddr, via: 'address', source: null };
+  const addr = parseCidr(ip);
+  if (!addr) return null;
+  let best: TraceContext['podCidrs'][number] | null = null;
+  for (const p of ctx.podCidrs) {
+    if (p.cidr.addr.v6 !== addr.addr.v6 || p.cidr.len > addr.len) continue;
+    if (parseCidr(`${ip}/${p.cidr.len}`)?.addr.n !== p.cidr.addr.n) continue;
+    if (!best || p.cidr.len > best.cidr.len) best = p;
+  }
+  return best ? { node: best.node, via: 'pod-cidr', source: best.source } : null;
+}

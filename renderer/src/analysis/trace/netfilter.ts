@@ -1,0 +1,826 @@
+// Netfilter evaluation for one hook on one node, in the kernel's order: base chains by priority,
+// rules in order, jumps / gotos / returns with a call stack, verdicts and policies, marks, NAT,
+// sets, maps and verdict maps, `fib … type`, `numgen random` and kube-proxy's `statistic random`.
+//
+// Policy for what cannot be decided from the snapshot:
+// - the client's source address (an external client is only known not to be a pod or node
+//   address): a 'condition' fork, "source in X" / "source not in X", remembered along the path;
+// - a match the engine cannot evaluate (`xt match physdev`, `# PHYSDEV match …`, an unknown
+//   selector): an 'unevaluable' fork, matched / not matched, each branch starting with an
+//   'unevaluable' hop that says what it assumed;
+// - `--physdev-is-bridged` alone is decided: every packet this engine follows through the forward
+//   hook was routed, not bridged (br_netfilter paths are not modelled), so it does not match;
+// - an unevaluable action or verdict map (`xt target …`, `queue`, a vmap keyed on the unknown
+//   source): the path stops with disposition 'unevaluable';
+// - kube-proxy's session affinity check (`xt match recent` before the endpoint jumps, an
+//   `affinity-…` set): a new connection has no affinity entry, so it does not match; the hop is
+//   shown and the assumption recorded. `recent --set` beside a DNAT always matches.
+
+import type { NftMapElement, NftRule, NftStatement, NftValue, NftVerdict, SourceRef } from '../model';
+import { endpointFor, serviceForChain, type TraceContext } from './context';
+import { cidrContains, cidrOverlaps, parseCidr, parseIp } from './ip';
+import {
+  buildSetIndex,
+  canonical,
+  explicitRandom,
+  isRecentRemnant,
+  isStatisticRemnant,
+  lookupSet,
+  mergePositions,
+  ruleJumpTarget,
+  scalarMatches,
+  selectorKind,
+  type ChainIndex,
+  type SetIndex,
+  type ValueKind,
+} from './nft-index';
+import { interfaceAddress, isLocalAddress } from './routing';
+import type { Hop, HopKind, HopObject, StepAction, Transform } from './types';
+import type { BranchSpec, Outcome, Walk } from './walk-types';
+
+export interface Frame {
+  chain: ChainIndex;
+  candidates: number[] | null;
+  /** index into candidates (or the rule position when there are none) */
+  idx: number;
+  /** statement to resume at within the current rule */
+  stmt: number;
+  /** the rule-level random choice was already made for the current rule */
+  randomDecided: boolean;
+  pending: Transform[];
+}
+
+export interface NfCursor {
+  hook: string;
+  base: number;
+  stack: Frame[];
+  natDone: boolean;
+}
+
+export function cloneCursor(nf: NfCursor): NfCursor {
+  return { ...nf, stack: nf.stack.map((f) => ({ ...f, pending: [...f.pending] })) };
+}
+
+export function newCursor(hook: string): NfCursor {
+  return { hook, base: -1, stack: [], natDone: false };
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+export function valueText(v: NftValue): string {
+  switch (v.kind) {
+    case 'literal':
+      return v.text;
+    case 'prefix':
+      return `${v.address}/${v.length}`;
+    case 'range':
+      return `${v.from}-${v.to}`;
+    case 'set':
+      return `{ ${v.elements.map(valueText).join(', ')} }`;
+    case 'setref':
+      return `@${v.name}`;
+    case 'concat':
+      return v.parts.map(valueText).join(' . ');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames and chains
+
+function positionOf(frame: Frame): number | undefined {
+  return frame.candidates ? frame.candidates[frame.idx] : frame.idx;
+}
+
+function advance(frame: Frame): void {
+  frame.idx++;
+  frame.stmt = 0;
+  frame.randomDecided = false;
+  frame.pending = [];
+}
+
+function top(w: Walk): Frame {
+  const nf = w.nf as NfCursor;
+  return nf.stack[nf.stack.length - 1];
+}
+
+export function enterChain(w: Walk, chain: ChainIndex): void {
+  const nf = w.nf as NfCursor;
+  let candidates: number[] | null = null;
+  if (chain.dispatch) {
+    const key = chain.dispatch.field === 'daddr' ? canonical('addr', w.packet.dst) : String(w.packet.dport);
+    candidates = mergePositions(chain.dispatch.byKey.get(key) ?? [], chain.dispatch.rest);
+  }
+  nf.stack.push({ chain, candidates, idx: 0, stmt: 0, randomDecided: false, pending: [] });
+  const t = chain.table.table;
+  w.chains.push({ node: w.node.name, family: t.family, table: t.name, chain: chain.chain.name });
+  const owner = serviceForChain(w.ctx, chain.chain.name);
+  if (owner) {
+    w.service = owner.service;
+    if (owner.endpoint !== null) {
+      const colon = owner.endpoint.lastIndexOf(':');
+      const ip = owner.endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+      w.endpoint = endpointFor(w.ctx, ip, Number(owner.endpoint.slice(colon + 1)));
+    }
+  }
+}
+
+/** A rule's hop object and evidence never change: built once per rule and shared by every hop. */
+const ruleObjects = new WeakMap<NftRule, { object: HopObject; evidence: SourceRef[] }>();
+
+function ruleObject(frame: Frame, rule: NftRule): { object: HopObject; evidence: SourceRef[] } {
+  let o = ruleObjects.get(rule);
+  if (!o) {
+    const t = frame.chain.table.table;
+    o = {
+      object: { type: 'nft-rule', family: t.family, table: t.name, chain: frame.chain.chain.name, position: rule.position, handle: rule.handle, text: rule.text },
+      evidence: [rule.source],
+    };
+    ruleObjects.set(rule, o);
+  }
+  return o;
+}
+
+function ruleHop(
+  w: Walk,
+  frame: Frame,
+  rule: NftRule,
+  kind: HopKind,
+  action: StepAction,
+  detail: string,
+  transforms: Transform[] = [],
+): Hop {
+  const { object, evidence } = ruleObject(frame, rule);
+  return {
+    kind,
+    node: w.node.name,
+    action,
+    object,
+    detail,
+    evidence,
+    counters: rule.counter,
+    transforms,
+    service: w.service,
+    endpoint: w.endpoint,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matches
+
+/** undecided: 'condition' forks on the source's membership (`negate` for `!=`), 'unevaluable' on the match. */
+type Tri = boolean | { undecided: 'condition' | 'unevaluable'; key: string; label: string; negate: boolean };
+
+/** What an external client's address could be, against a value: only pods and nodes are ruled out. */
+function externalMember(ctx: TraceContext, v: NftValue, sets: Map<string, SetIndex>): boolean | null {
+  switch (v.kind) {
+    case 'literal': {
+      const ip = parseIp(v.text);
+      if (!ip) return null;
+      if (ctx.nodeByAddress.has(v.text) || ctx.podsByIp.has(v.text)) return false;
+      return ctx.podCidrs.some((p) => cidrContains(p.cidr, ip)) ? false : null;
+    }
+    case 'prefix': {
+      if (v.length === 0) return true;
+      const c = parseCidr(`${v.address}/${v.length}`);
+      if (!c) return null;
+      if (ctx.podCidrs.some((p) => cidrOverlaps(p.cidr, c))) return false;
+      if (ctx.podCidrs.length === 0) {
+        for (const ip of ctx.podsByIp.keys()) {
+          const a = parseIp(ip);
+          if (a && cidrContains(c, a)) return false;
+        }
+      }
+      return null;
+    }
+    case 'range':
+      return null;
+    case 'set':
+      return anyOf(v.elements.map((e) => externalMember(ctx, e, sets)));
+    case 'setref': {
+      if (v.name.startsWith('affinity-')) return false;
+      const set = sets.get(v.name);
+      if (!set?.source) return null;
+      return anyOf(set.source.elements.map((e) => externalMember(ctx, e.key, sets)));
+    }
+    case 'concat':
+      return null;
+  }
+}
+
+function anyOf(results: (boolean | null)[]): boolean | null {
+  if (results.some((r) => r === true)) return true;
+  return results.every((r) => r === false) ? false : null;
+}
+
+/** The packet's value for a selector: a canonical string, 'unknown-src', 'mismatch' (the
+ * selector's protocol is not the packet's) or null (a selector the engine does not evaluate). */
+function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-src' | 'mismatch' | null {
+  const p = w.packet;
+  const portMatch = /^(tcp|udp|sctp|th) (sport|dport)$/.exec(selector);
+  if (portMatch) {
+    if (portMatch[1] !== 'th' && portMatch[1] !== p.protocol) return 'mismatch';
+    return portMatch[2] === 'dport' ? String(p.dport) : null;
+  }
+  switch (selector) {
+    case 'ip saddr':
+      return p.src === null ? 'unknown-src' : canonical('addr', p.src);
+    case 'ip daddr':
+      return canonical('addr', p.dst);
+    case 'meta l4proto':
+    case 'ip protocol':
+      return p.protocol;
+    case 'meta mark':
+    case 'mark':
+      return String(p.mark);
+    case 'ct mark':
+      return String(p.ctMark);
+    case 'iifname':
+    case 'iif':
+      return p.iif ?? '';
+    case 'oifname':
+    case 'oif':
+      return p.oif ?? '';
+    case 'fib daddr type':
+    case 'fib daddr . iif type':
+      return isLocalAddress(w.node.net, p.dst) ? 'local' : 'unicast';
+    case 'fib saddr type':
+    case 'fib saddr . iif type':
+      return p.src !== null && isLocalAddress(w.node.net, p.src) ? 'local' : 'unicast';
+    case 'ct state':
+      return ['new'];
+    case 'ct status': {
+      const s: string[] = [];
+      if (p.conntrack.dnat) s.push('dnat');
+      if (p.conntrack.snat) s.push('snat');
+      return s;
+    }
+    case 'ct direction':
+      return 'original';
+    case 'meta pkttype':
+      return 'host';
+    case 'meta nfproto':
+      return 'ipv4';
+    case 'meta protocol':
+      return 'ip';
+    case 'ip version':
+      return '4';
+  }
+  return null;
+}
+
+function flagElements(v: NftValue): string[] {
+  if (v.kind === 'set') return v.elements.flatMap(flagElements);
+  if (v.kind === 'literal') return v.text.split(',').map((t) => t.trim());
+  return [];
+}
+
+function compareNumbers(op: string, a: number, b: number): boolean {
+  switch (op) {
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
+    case '!=':
+      return a !== b;
+    default:
+      return a === b;
+  }
+}
+
+function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
+  const sets = (top(w).chain.table).sets;
+  const selectors = s.left.selectors;
+  if (selectors.length > 1) {
+    const values: string[] = [];
+    for (const sel of selectors) {
+      const v = selectorValue(w, sel);
+      if (v === 'mismatch') return false;
+      if (v === null || v === 'unknown-src' || Array.isArray(v)) {
+        return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
+      }
+      values.push(v);
+    }
+    const kinds = selectors.map(selectorKind);
+    const set: SetIndex | undefined =
+      s.right.kind === 'setref'
+        ? sets.get(s.right.name)
+        : s.right.kind === 'set'
+          ? buildSetIndex('inline', s.right.elements.map((key) => ({ key, verdict: null, value: null })), kinds, null)
+          : undefined;
+    if (!set) return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
+    const hit = lookupSet(set, values) !== null;
+    return s.op === '!=' ? !hit : hit;
+  }
+  const selector = selectors[0];
+  const value = selectorValue(w, selector);
+  if (value === 'mismatch') return false;
+  if (value === null) return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
+  if (value === 'unknown-src') {
+    const member = externalMember(w.ctx, s.right, sets);
+    if (member === null) {
+      const key = `ip saddr ${valueText(s.right)}`;
+      const known = w.conditions[key];
+      if (known === undefined) return { undecided: 'condition', key, label: `source in ${valueText(s.right)}`, negate: s.op === '!=' };
+      return s.op === '!=' ? !known : known;
+    }
+    return s.op === '!=' ? !member : member;
+  }
+  if (Array.isArray(value)) {
+    const wanted = flagElements(s.right);
+    const hit = wanted.some((f) => value.includes(f));
+    return s.op === '!=' ? !hit : hit;
+  }
+  const kind: ValueKind = selectorKind(selector);
+  if (s.left.mask !== null) {
+    const masked = (Number(value) & s.left.mask) >>> 0;
+    if (s.right.kind !== 'literal') return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
+    return compareNumbers(s.op, masked, Number(canonical('number', s.right.text)));
+  }
+  if (s.op !== '==' && s.op !== '!=') {
+    if (s.right.kind !== 'literal') return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
+    return compareNumbers(s.op, Number(value), Number(canonical(kind, s.right.text)));
+  }
+  let hit: boolean;
+  if (s.right.kind === 'setref') {
+    const set = sets.get(s.right.name);
+    if (!set) return { undecided: 'unevaluable', key: s.text, label: `${s.text} (set not in the ruleset)`, negate: false };
+    hit = lookupSet(set, [value]) !== null;
+  } else {
+    hit = scalarMatches(kind, value, s.right);
+  }
+  return s.op === '!=' ? !hit : hit;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts
+
+function verdictText(v: NftVerdict): string {
+  return [v.kind, v.target, v.argument].filter((x) => x !== null).join(' ');
+}
+
+function applyVerdict(w: Walk, rule: NftRule, verdict: NftVerdict, via: string | null): Outcome | null {
+  const nf = w.nf as NfCursor;
+  const frame = top(w);
+  const detail = via ? `${via} → ${verdictText(verdict)}` : verdictText(verdict);
+  const transforms = frame.pending;
+  switch (verdict.kind) {
+    case 'jump':
+    case 'goto': {
+      const target = verdict.target ?? '';
+      const chain = frame.chain.table.chains.get(target);
+      w.hops.push(ruleHop(w, frame, rule, 'nft', 'MATCHED', detail, transforms));
+      if (!chain) {
+        return ({ type: 'leaf', disposition: 'unevaluable', reason: `chain ${target} is not in table ${frame.chain.table.table.name}` });
+      }
+      if (nf.stack.some((f) => f.chain === chain) || nf.stack.length >= 64) {
+        w.hops.push({
+          ...ruleHop(w, frame, rule, 'loop', 'LOOP', `${verdict.kind} ${target}: already on the call stack`),
+        });
+        return ({ type: 'leaf', disposition: 'loop', reason: `chain loop: ${target} is already being evaluated` });
+      }
+      if (verdict.kind === 'goto') nf.stack.pop();
+      else advance(frame);
+      enterChain(w, chain);
+      return null;
+    }
+    case 'return':
+      w.hops.push(ruleHop(w, frame, rule, 'nft', 'MATCHED', detail, transforms));
+      nf.stack.pop();
+      return null;
+    case 'continue':
+      advance(frame);
+      return null;
+    case 'accept':
+      w.hops.push(ruleHop(w, frame, rule, 'nft', 'MATCHED', detail, transforms));
+      nf.stack = [];
+      return null;
+    case 'drop':
+      w.hops.push(ruleHop(w, frame, rule, 'drop', 'DROPPED', detail, transforms));
+      return ({ type: 'leaf', disposition: 'dropped', reason: `dropped by ${frame.chain.chain.name}` });
+    case 'reject':
+      w.hops.push(ruleHop(w, frame, rule, 'reject', 'REJECTED', detail, transforms));
+      return ({ type: 'leaf', disposition: 'rejected', reason: `rejected by ${frame.chain.chain.name}` });
+    case 'queue':
+      w.hops.push(ruleHop(w, frame, rule, 'unevaluable', 'UNEVALUABLE', `${detail}: a userspace program decides`));
+      return ({ type: 'leaf', disposition: 'unevaluable', reason: 'queued to userspace' });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// NAT and marks
+
+function applyMark(w: Walk, s: Extract<NftStatement, { kind: 'mark-set' }>): Transform {
+  const field = s.target === 'ct mark' ? 'ctMark' : 'mark';
+  const old = w.packet[field];
+  const next =
+    s.op === 'set' ? s.value : s.op === 'or' ? old | s.value : s.op === 'xor' ? old ^ s.value : old & s.value;
+  w.packet[field] = next >>> 0;
+  return { field, kind: 'mark', from: hex(old), to: hex(next) };
+}
+
+function natTarget(w: Walk, address: string | null, port: string | null): { address: string; port: number | null } {
+  const addr = (address ?? w.packet.dst).split('-')[0];
+  const p = port === null ? null : Number(port.split('-')[0]);
+  return { address: canonical('addr', addr), port: p !== null && Number.isFinite(p) ? p : null };
+}
+
+function applyNat(
+  w: Walk,
+  type: 'dnat' | 'snat' | 'masquerade' | 'redirect',
+  address: string | null,
+  port: string | null,
+): Transform[] | string {
+  const p = w.packet;
+  if (type === 'dnat' || type === 'redirect') {
+    let target = natTarget(w, address, port);
+    if (type === 'redirect') {
+      const local = p.iif === null ? '127.0.0.1' : interfaceAddress(w.node.net, p.iif, null)?.address;
+      if (!local) return `redirect: no address on ${p.iif}`;
+      target = { address: local, port: target.port ?? (port === null ? null : Number(port)) };
+    }
+    const out: Transform[] = [{ field: 'dst', kind: type, from: p.dst, to: target.address }];
+    if (target.port !== null && target.port !== p.dport) {
+      out.push({ field: 'dport', kind: type, from: String(p.dport), to: String(target.port) });
+    }
+    p.dst = target.address;
+    if (target.port !== null) p.dport = target.port;
+    p.conntrack.dnat = target;
+    w.endpoint = endpointFor(w.ctx, target.address, target.port) ?? w.endpoint;
+    return out;
+  }
+  if (type === 'snat') {
+    const target = natTarget(w, address, null);
+    const out: Transform[] = [{ field: 'src', kind: 'snat', from: p.src, to: target.address }];
+    p.src = target.address;
+    p.conntrack.snat = { address: target.address, kind: 'snat' };
+    return out;
+  }
+  if (p.oif === null) return 'masquerade before routing: no outgoing interface';
+  const addr = interfaceAddress(w.node.net, p.oif, w.nextHop);
+  if (!addr) return `masquerade: ${p.oif} has no IPv4 address`;
+  const out: Transform[] = [{ field: 'src', kind: 'masquerade', from: p.src, to: addr.address }];
+  p.src = addr.address;
+  p.conntrack.snat = { address: addr.address, kind: 'masquerade' };
+  return out;
+}
+
+function natValueParts(v: NftValue | null): { address: string | null; port: string | null } | null {
+  if (!v) return null;
+  if (v.kind === 'concat' && v.parts.length === 2 && v.parts[0].kind === 'literal' && v.parts[1].kind === 'literal') {
+    return { address: v.parts[0].text, port: v.parts[1].text };
+  }
+  if (v.kind === 'literal') {
+    const m = /^(.*):(\d+)$/.exec(v.text);
+    return m && !v.text.includes('::') ? { address: m[1], port: m[2] } : { address: v.text, port: null };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maps
+
+function mapIndex(w: Walk, map: Extract<NftStatement, { kind: 'vmap' }>['map'], kinds: ValueKind[]): SetIndex | null {
+  if (map.kind === 'named') return top(w).chain.table.sets.get(map.name) ?? null;
+  return buildSetIndex('inline', map.elements, kinds, null);
+}
+
+function keyValues(w: Walk, selectors: string[]): string[] | 'mismatch' | null {
+  const out: string[] = [];
+  for (const sel of selectors) {
+    const v = selectorValue(w, sel);
+    if (v === 'mismatch') return 'mismatch';
+    if (v === null || v === 'unknown-src' || Array.isArray(v)) return null;
+    out.push(v);
+  }
+  return out;
+}
+
+/** Fraction of `numgen … mod N offset K` values an element's key covers. */
+function numgenShare(element: NftMapElement, mod: number, offset: number): number {
+  let count = 0;
+  for (let v = offset; v < offset + mod; v++) if (scalarMatches('number', String(v), element.key)) count++;
+  return count / mod;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+function unevaluableHop(w: Walk, frame: Frame, rule: NftRule, detail: string): Hop {
+  return ruleHop(w, frame, rule, 'unevaluable', 'UNEVALUABLE', detail);
+}
+
+function isActionRemnant(s: NftStatement): boolean {
+  return s.kind === 'unknown' && /\btarget\b/i.test(s.text);
+}
+
+/** Evaluate the rule the top frame points at, from its resume statement. */
+export function evalRule(w: Walk, rule: NftRule): Outcome | null {
+  const frame = top(w);
+  const pos = positionOf(frame) as number;
+  const random = frame.chain.random.get(pos);
+  if (random && frame.stmt === 0 && !frame.randomDecided) {
+    const chainName = frame.chain.chain.name;
+    const target = ruleJumpTarget(rule) ?? '';
+    return {
+      type: 'fork',
+      kind: 'random',
+      reason: `${chainName}: kube-proxy endpoint choice (probability not printed; kube-proxy gives the k-th of n endpoint jumps 1/(n-k))`,
+      evidence: [rule.source],
+      branches: [
+        {
+          label: `→ ${target}`,
+          probability: random.probability,
+          inferred: random.inferred,
+          assumption: null,
+          apply: (b) => {
+            top(b).randomDecided = true;
+            return null;
+          },
+        },
+        {
+          label: `not ${target}`,
+          probability: 1 - random.probability,
+          inferred: random.inferred,
+          assumption: null,
+          apply: (b) => {
+            advance(top(b));
+            return null;
+          },
+        },
+      ],
+    };
+  }
+  const statements = rule.statements;
+  for (let i = frame.stmt; i < statements.length; i++) {
+    const s = statements[i];
+    switch (s.kind) {
+      case 'counter':
+      case 'comment':
+      case 'passive':
+        continue;
+      case 'match': {
+        const p = explicitRandom(s);
+        if (p !== null) return randomMatchFork(w, rule, i, p);
+        const r = evalMatch(w, s);
+        if (r === true) continue;
+        if (r === false) {
+          advance(frame);
+          return null;
+        }
+        return undecidedFork(w, rule, i, r);
+      }
+      case 'unknown': {
+        if (isStatisticRemnant(s) && frame.randomDecided) continue;
+        if (isRecentRemnant(s)) {
+          if (statements.some((x) => x.kind === 'nat')) continue;
+          const target = ruleJumpTarget(rule);
+          if (target !== null && target.startsWith('KUBE-SEP-')) {
+            w.hops.push(
+              unevaluableHop(w, frame, rule, `session affinity check (${s.text}): a new connection has no affinity entry, not matched`),
+            );
+            const note = 'session affinity: a new client (no recent entry)';
+            if (!w.assumptions.includes(note)) w.assumptions.push(note);
+            advance(frame);
+            return null;
+          }
+        }
+        if (/--physdev-is-bridged\s*$/.test(s.text) && !/physdev-(in|out)/.test(s.text)) {
+          // Every packet this engine follows through the forward hook was routed, not bridged.
+          if (/!\s*--physdev-is-bridged/.test(s.text)) continue;
+          advance(frame);
+          return null;
+        }
+        if (isActionRemnant(s)) {
+          w.hops.push(unevaluableHop(w, frame, rule, `cannot evaluate the action \`${s.text}\``));
+          return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable action: ${s.text}` };
+        }
+        return undecidedFork(w, rule, i, { undecided: 'unevaluable', key: s.text, label: s.text, negate: false });
+      }
+      case 'mark-set':
+        frame.pending.push(applyMark(w, s));
+        continue;
+      case 'nat': {
+        const t = applyNat(w, s.type, s.address, s.port);
+        return finishNat(w, rule, t, s.text);
+      }
+      case 'nat-map': {
+        const values = keyValues(w, s.key.selectors);
+        if (values === 'mismatch') {
+          advance(frame);
+          return null;
+        }
+        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors.map(selectorKind));
+        if (values === null || set === null) {
+          w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
+          return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable NAT map: ${s.text}` };
+        }
+        const hit = lookupSet(set, values);
+        const parts = natValueParts(hit?.value ?? null);
+        if (!parts) {
+          advance(frame);
+          return null;
+        }
+        return finishNat(w, rule, applyNat(w, s.type, parts.address, parts.port), s.text);
+      }
+      case 'vmap': {
+        const values = keyValues(w, s.key.selectors);
+        if (values === 'mismatch') {
+          advance(frame);
+          return null;
+        }
+        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors.map(selectorKind));
+        if (values === null || set === null) {
+          w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
+          return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable verdict map: ${s.text}` };
+        }
+        const hit = lookupSet(set, values);
+        if (!hit?.verdict) {
+          advance(frame);
+          return null;
+        }
+        const mapName = s.map.kind === 'named' ? `@${s.map.name}` : 'vmap';
+        return applyVerdict(w, rule, hit.verdict, `${mapName}[${values.join(' . ')}]`);
+      }
+      case 'numgen-vmap':
+        return numgenFork(w, rule, s);
+      case 'verdict':
+        return applyVerdict(w, rule, s.verdict, null);
+    }
+  }
+  if (frame.pending.length > 0) {
+    w.hops.push(ruleHop(w, frame, rule, 'nft', 'TRANSFORMED', frame.pending.map(transformText).join(', '), frame.pending));
+  }
+  advance(frame);
+  return null;
+}
+
+export function transformText(t: Transform): string {
+  if (t.kind === 'mark') return `${t.field === 'ctMark' ? 'ct mark' : 'mark'} ${t.from} → ${t.to}`;
+  return `${t.kind} ${t.field} ${t.from ?? 'client'} → ${t.to}`;
+}
+
+function finishNat(w: Walk, rule: NftRule, result: Transform[] | string, text: string): Outcome | null {
+  const nf = w.nf as NfCursor;
+  const frame = top(w);
+  if (typeof result === 'string') {
+    w.hops.push(unevaluableHop(w, frame, rule, result));
+    return { type: 'leaf', disposition: 'unevaluable', reason: result };
+  }
+  const all = [...frame.pending, ...result];
+  w.hops.push(ruleHop(w, frame, rule, 'nft', 'TRANSFORMED', `${text}: ${all.map(transformText).join(', ')}`, all));
+  nf.natDone = true;
+  nf.stack = [];
+  return null;
+}
+
+function randomMatchFork(w: Walk, rule: NftRule, stmt: number, p: number): Outcome {
+  const target = ruleJumpTarget(rule);
+  const label = target ? `→ ${target}` : 'matched';
+  return {
+    type: 'fork',
+    kind: 'random',
+    reason: `${top(w).chain.chain.name}: ${rule.text}`,
+    evidence: [rule.source],
+    branches: [
+      {
+        label,
+        probability: p,
+        inferred: false,
+        assumption: null,
+        apply: (b) => {
+          top(b).stmt = stmt + 1;
+          return null;
+        },
+      },
+      {
+        label: target ? `not ${target}` : 'not matched',
+        probability: 1 - p,
+        inferred: false,
+        assumption: null,
+        apply: (b) => {
+          advance(top(b));
+          return null;
+        },
+      },
+    ],
+  };
+}
+
+function undecidedFork(w: Walk, rule: NftRule, stmt: number, r: Exclude<Tri, boolean>): Outcome {
+  const frame = top(w);
+  // For a condition the branches are the source's membership (in, then not in); for an
+  // unevaluable match they are the match's outcome (matched, then not).
+  const branch = (yes: boolean): BranchSpec => {
+    const matched = r.undecided === 'condition' ? yes !== r.negate : yes;
+    const assumption =
+      r.undecided === 'condition'
+        ? yes
+          ? r.label
+          : r.label.replace(/^source in /, 'source not in ')
+        : `assumed \`${r.label}\` ${matched ? 'matched' : 'did not match'}`;
+    return {
+      label: assumption,
+      probability: 1,
+      inferred: false,
+      assumption,
+      apply: (b) => {
+        const f = top(b);
+        if (r.undecided === 'condition') b.conditions[r.key] = yes;
+        else b.hops.push(unevaluableHop(b, f, rule, `cannot evaluate \`${r.label}\`: ${assumption}`));
+        if (matched) f.stmt = stmt + 1;
+        else advance(f);
+        return null;
+      },
+    };
+  };
+  return {
+    type: 'fork',
+    kind: r.undecided,
+    reason: `${frame.chain.chain.name}: ${rule.text}`,
+    evidence: [rule.source],
+    branches: [branch(true), branch(false)],
+  };
+}
+
+function numgenFork(w: Walk, rule: NftRule, s: Extract<NftStatement, { kind: 'numgen-vmap' }>): Outcome {
+  const frame = top(w);
+  const set = s.map.kind === 'named' ? frame.chain.table.sets.get(s.map.name)?.source?.elements : s.map.elements;
+  const elements = set ?? [];
+  const branches: BranchSpec[] = [];
+  let covered = 0;
+  for (const element of elements) {
+    const share = numgenShare(element, s.mod, s.offset);
+    if (share === 0 || !element.verdict) continue;
+    covered += share;
+    const verdict = element.verdict;
+    branches.push({
+      label: `numgen ${valueText(element.key)} → ${verdictText(verdict)}`,
+      probability: share,
+      inferred: false,
+      assumption: null,
+      apply: (b) => applyVerdict(b, rule, verdict, `numgen ${s.mode} mod ${s.mod} = ${valueText(element.key)}`),
+    });
+  }
+  if (covered < 1) {
+    branches.push({
+      label: 'numgen value not in the map',
+      probability: 1 - covered,
+      inferred: false,
+      assumption: null,
+      apply: (b) => {
+        advance(top(b));
+        return null;
+      },
+    });
+  }
+  return {
+    type: 'fork',
+    kind: 'random',
+    reason: `${frame.chain.chain.name}: ${s.text}`,
+    evidence: [rule.source],
+    branches,
+  };
+}
+
+/** One step of the hook's evaluation: null to keep going, 'done' when every base chain accepted. */
+export function nfStep(w: Walk): Outcome | 'done' | null {
+  const nf = w.nf as NfCursor;
+  const hookChains = w.node.nft.hooks.get(nf.hook) ?? [];
+  if (nf.stack.length === 0) {
+    nf.base++;
+    while (nf.base < hookChains.length && hookChains[nf.base].type === 'nat' && nf.natDone) nf.base++;
+    if (nf.base >= hookChains.length) return 'done';
+    enterChain(w, hookChains[nf.base].chain);
+    return null;
+  }
+  const frame = top(w);
+  const pos = positionOf(frame);
+  const chain = frame.chain.chain;
+  if (pos === undefined || pos >= chain.rules.length) {
+    nf.stack.pop();
+    if (nf.stack.length === 0 && chain.policy === 'drop') {
+      const t = frame.chain.table.table;
+      w.hops.push({
+        kind: 'drop',
+        node: w.node.name,
+        action: 'DROPPED',
+        object: { type: 'nft-chain', family: t.family, table: t.name, chain: chain.name, hook: chain.hook, priority: chain.priority, policy: chain.policy },
+        detail: `policy drop of ${chain.name}`,
+        evidence: [chain.source],
+        counters: null,
+        transforms: [],
+        service: w.service,
+        endpoint: w.endpoint,
+      });
+      return { type: 'leaf', disposition: 'dropped', reason: `policy drop of ${t.name}/${chain.name}` };
+    }
+    return null;
+  }
+  return evalRule(w, chain.rules[pos]);
+}

@@ -1,0 +1,495 @@
+// The path engine: runs a Walk through a node's pipeline in the kernel's order and across nodes,
+// producing a tree that forks wherever traffic splits.
+//
+//   arriving:            prerouting → routing → input → local delivery
+//                                            └→ forward → postrouting → egress
+//   locally generated:   routing → output → re-routing → postrouting → egress (or input → local)
+//   egress:              bridge → veth → pod | veth → pod | overlay / gateway → next node
+
+import type { Route } from '../model';
+import { vethForPod } from '../veths';
+import type { VethMatch } from '../veths';
+import { nodeForAddress, type CapturedNode } from './context';
+import { canonicalIp } from './ip';
+import { cloneCursor, newCursor, nfStep } from './netfilter';
+import {
+  interfaceAddress,
+  lookupRoute,
+  routeEvidence,
+  routeLine,
+  ruleLine,
+  type RouteResult,
+} from './routing';
+import type {
+  Disposition,
+  Hop,
+  HopKind,
+  HopObject,
+  PathBranch,
+  PathLeaf,
+  PathSegment,
+  StepAction,
+} from './types';
+import type { BranchSpec, Outcome, Stage, Walk } from './walk-types';
+
+const OVERLAY_KINDS: ReadonlySet<string> = new Set(['vxlan', 'ipip', 'wireguard', 'geneve', 'gre', 'gretap', 'ip6tnl', 'sit', 'vti']);
+const MAX_NODE_HOPS = 16;
+export const DEFAULT_MAX_LEAVES = 1024;
+
+export interface RunBudget {
+  leaves: number;
+  maxLeaves: number;
+}
+
+export function cloneWalk(w: Walk): Walk {
+  return {
+    ...w,
+    nf: w.nf ? cloneCursor(w.nf) : null,
+    packet: { ...w.packet, conntrack: { ...w.packet.conntrack } },
+    hops: [],
+    chains: [...w.chains],
+    nodes: [...w.nodes],
+    assumptions: [...w.assumptions],
+    conditions: { ...w.conditions },
+    path: [...w.path],
+    seen: [...w.seen],
+  };
+}
+
+export function hop(
+  w: Walk,
+  kind: HopKind,
+  action: StepAction,
+  object: HopObject,
+  detail: string,
+  evidence: Hop['evidence'] = [],
+): Hop {
+  return { kind, node: w.node.name, action, object, detail, evidence, counters: null, transforms: [], service: w.service, endpoint: w.endpoint };
+}
+
+function makeLeaf(w: Walk, disposition: Disposition, reason: string): PathLeaf {
+  return {
+    type: 'leaf',
+    id: w.path.length === 0 ? 'root' : w.path.join('.'),
+    disposition,
+    reason,
+    probability: w.probability,
+    inferred: w.inferred,
+    assumptions: w.assumptions,
+    packet: w.packet,
+    service: w.service,
+    endpoint: w.endpoint,
+    nodes: w.nodes,
+    chains: w.chains,
+  };
+}
+
+/** Explore a walk to its leaves. `pending` is an outcome already decided for it. */
+export function run(w: Walk, budget: RunBudget, pending: Outcome | null = null): PathSegment {
+  let outcome = pending;
+  while (outcome === null) outcome = step(w);
+  if (outcome.type === 'leaf') {
+    budget.leaves++;
+    return { hops: w.hops, end: makeLeaf(w, outcome.disposition, outcome.reason) };
+  }
+  if (budget.leaves + outcome.branches.length > budget.maxLeaves) {
+    budget.leaves++;
+    w.hops.push(hop(w, 'unevaluable', 'UNEVALUABLE', { type: 'text', text: outcome.reason }, 'path budget exhausted: branches not explored'));
+    return { hops: w.hops, end: makeLeaf(w, 'unevaluable', `more than ${budget.maxLeaves} paths: stopped exploring`) };
+  }
+  const spec = outcome;
+  const branches: PathBranch[] = spec.branches.map((b: BranchSpec, i) => {
+    const child = cloneWalk(w);
+    child.path.push(i);
+    child.probability *= b.probability;
+    child.inferred ||= b.inferred;
+    if (b.assumption !== null) child.assumptions.push(b.assumption);
+    const first = b.apply(child);
+    return {
+      label: b.label,
+      probability: b.probability,
+      inferred: b.inferred,
+      assumption: b.assumption,
+      segment: run(child, budget, first),
+    };
+  });
+  return {
+    hops: w.hops,
+    end: { type: 'fork', kind: spec.kind, node: w.node.name, reason: spec.reason, evidence: spec.evidence, branches },
+  };
+}
+
+function enterHook(w: Walk, stage: Stage & ('prerouting' | 'input' | 'forward' | 'output' | 'postrouting')): void {
+  w.stage = stage;
+  w.nf = newCursor(stage);
+}
+
+function step(w: Walk): Outcome | null {
+  switch (w.stage) {
+    case 'prerouting':
+    case 'input':
+    case 'forward':
+    case 'output':
+    case 'postrouting': {
+      const r = nfStep(w);
+      if (r !== 'done') return r;
+      w.nf = null;
+      return afterHook(w);
+    }
+    case 'route-in':
+    case 'route-out':
+    case 'reroute':
+      return routeStep(w);
+    case 'egress':
+      return egress(w);
+    case 'local':
+      return deliverLocal(w);
+  }
+}
+
+function afterHook(w: Walk): Outcome | null {
+  switch (w.stage) {
+    case 'prerouting':
+      w.stage = 'route-in';
+      return null;
+    case 'input':
+      w.stage = 'local';
+      return null;
+    case 'forward':
+      enterHook(w, 'postrouting');
+      return null;
+    case 'output':
+      w.stage = 'reroute';
+      return null;
+    case 'postrouting':
+      if (w.toLocal) enterHook(w, 'input');
+      else w.stage = 'egress';
+      return null;
+    default:
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+function routeObject(route: Route, rule: string | null): HopObject {
+  return { type: 'route', line: routeLine(route), table: route.table, rule };
+}
+
+function routeStep(w: Walk): Outcome | null {
+  const net = w.node.net;
+  const p = w.packet;
+  const loopKey = `${w.node.name}|${p.dst}|${w.stage}`;
+  if (w.seen.includes(loopKey) || w.nodes.length > MAX_NODE_HOPS) {
+    w.hops.push(hop(w, 'loop', 'LOOP', { type: 'node', name: w.node.name }, `routing loop: ${p.dst} routed on ${w.node.name} again`));
+    return { type: 'leaf', disposition: 'loop', reason: `routing loop at ${w.node.name}` };
+  }
+  w.seen.push(loopKey);
+  const result: RouteResult = lookupRoute(net, {
+    src: p.src,
+    dst: p.dst,
+    mark: p.mark,
+    iif: w.locallyGenerated ? 'lo' : (p.iif ?? 'lo'),
+  });
+  if (result.kind === 'none') {
+    w.hops.push(
+      hop(w, 'route', 'NO_ROUTE', { type: 'text', text: `no route to ${p.dst}` }, `no route to ${p.dst} (${result.rulesTried.length} ip rules tried)`, result.rulesTried.map((r) => r.source)),
+    );
+    return { type: 'leaf', disposition: 'no-route', reason: `no route to ${p.dst} on ${w.node.name}` };
+  }
+  if (result.kind === 'rule-action') {
+    const line = ruleLine(result.rule);
+    const disposition: Disposition =
+      result.rule.action === 'blackhole' ? 'dropped' : result.rule.action === 'prohibit' ? 'rejected' : 'no-route';
+    const action: StepAction = disposition === 'dropped' ? 'DROPPED' : disposition === 'rejected' ? 'REJECTED' : 'NO_ROUTE';
+    w.hops.push(hop(w, 'route', action, { type: 'text', text: line }, `ip rule ${line}`, [result.rule.source]));
+    return { type: 'leaf', disposition, reason: `ip rule ${result.rule.priority}: ${result.rule.action}` };
+  }
+  const rule = result.rulesDefaulted ? null : ruleLine(result.rule);
+  const choose = (route: Route) => (b: Walk) => {
+    b.hops.push(hop(b, 'route', 'ROUTED', routeObject(route, rule), routeLine(route), routeEvidence(route, result.rule, result.rulesDefaulted)));
+    return applyRoute(b, route);
+  };
+  if (result.routes.length === 1) return choose(result.routes[0])(w);
+  return {
+    type: 'fork',
+    kind: 'random',
+    reason: `multipath route to ${p.dst}: the kernel hashes each flow onto one next hop (equal split assumed)`,
+    evidence: result.routes.map((r) => r.source),
+    branches: result.routes.map((route) => ({
+      label: `via ${route.gateway ?? route.dev ?? '?'}`,
+      probability: 1 / result.routes.length,
+      inferred: true,
+      assumption: null,
+      apply: choose(route),
+    })),
+  };
+}
+
+function applyRoute(w: Walk, route: Route): Outcome | null {
+  const p = w.packet;
+  switch (route.type) {
+    case 'blackhole':
+      w.hops.push(hop(w, 'drop', 'DROPPED', routeObject(route, null), 'blackhole route', [route.source]));
+      return { type: 'leaf', disposition: 'dropped', reason: `blackhole route ${route.dst}` };
+    case 'unreachable':
+      return { type: 'leaf', disposition: 'no-route', reason: `unreachable route ${route.dst}` };
+    case 'prohibit':
+      w.hops.push(hop(w, 'reject', 'REJECTED', routeObject(route, null), 'prohibit route', [route.source]));
+      return { type: 'leaf', disposition: 'rejected', reason: `prohibit route ${route.dst}` };
+    default:
+      break;
+  }
+  const local = route.type === 'local' || route.type === 'broadcast';
+  w.route = route;
+  w.toLocal = local;
+  w.nextHop = local ? null : (route.gateway ?? p.dst);
+  p.oif = local ? 'lo' : route.dev;
+  if (w.stage === 'route-out') {
+    if (p.src === null) {
+      p.src = route.prefsrc ?? (route.dev ? interfaceAddress(w.node.net, route.dev, w.nextHop)?.address ?? null : null) ?? p.dst;
+    }
+    enterHook(w, 'output');
+    return null;
+  }
+  if (w.stage === 'reroute') {
+    enterHook(w, 'postrouting');
+    return null;
+  }
+  if (local) {
+    enterHook(w, 'input');
+    return null;
+  }
+  if (w.node.data.sysctls['net.ipv4.ip_forward'] === '0') {
+    w.hops.push(hop(w, 'drop', 'DROPPED', { type: 'text', text: 'net.ipv4.ip_forward = 0' }, 'forwarding disabled on the node'));
+    return { type: 'leaf', disposition: 'dropped', reason: `net.ipv4.ip_forward is 0 on ${w.node.name}` };
+  }
+  enterHook(w, 'forward');
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Egress: bridge, veth, overlay, gateway
+
+function interfaceObject(w: Walk, name: string): HopObject {
+  const iface = w.node.net.interfaces.get(name);
+  return {
+    type: 'interface',
+    name,
+    ifindex: iface?.ifindex ?? null,
+    kind: iface?.kind ?? null,
+    address: interfaceAddress(w.node.net, name, null)?.address ?? null,
+  };
+}
+
+function deliverToVeth(w: Walk, veth: VethMatch): Outcome {
+  const ctx = w.ctx;
+  w.hops.push({
+    ...hop(
+      w,
+      'veth',
+      'FORWARDED',
+      { type: 'veth', hostIfname: veth.hostIfname, hostIfindex: veth.hostIfindex, netns: veth.netns, podIfname: veth.podIfname },
+      `${veth.hostIfname}${veth.peerIfindex !== null ? `@if${veth.peerIfindex}` : ''} → ${veth.podIfname ?? '?'} in netns ${veth.netns ?? '?'} (${veth.confidence} confidence)`,
+      veth.evidence,
+    ),
+  });
+  const pod = ctx.podsByIp.get(canonicalIp(w.packet.dst));
+  const namespace = veth.podNamespace ?? pod?.namespace ?? null;
+  const name = veth.podName ?? pod?.name ?? null;
+  if (namespace === null || name === null) {
+    w.hops.push(hop(w, 'pod', 'DELIVERED', { type: 'text', text: `netns ${veth.netns ?? '?'}` }, `delivered into netns ${veth.netns ?? '?'}: no pod identified`, veth.evidence));
+    return { type: 'leaf', disposition: 'delivered', reason: `delivered to ${w.packet.dst} in netns ${veth.netns ?? '?'} (pod not identified)` };
+  }
+  w.hops.push(
+    hop(
+      w,
+      'pod',
+      'DELIVERED',
+      { type: 'pod', namespace, name, address: w.packet.dst, netns: veth.netns, hostNetwork: false },
+      `${namespace}/${name} (${w.packet.dst}:${w.packet.dport})`,
+      pod ? [pod.source] : [],
+    ),
+  );
+  return { type: 'leaf', disposition: 'delivered', reason: `delivered to pod ${namespace}/${name}` };
+}
+
+function bridgeEvidence(w: Walk, bridge: string): Hop['evidence'] {
+  const n = w.node.net.neighbours.get(`${bridge}|${canonicalIp(w.packet.dst)}`);
+  const out = n ? [n.source] : [];
+  if (n?.lladdr) {
+    for (const f of w.node.data.fdb) {
+      if (f.mac.toLowerCase() === n.lladdr.toLowerCase() && f.master === bridge) out.push(f.source);
+    }
+  }
+  return out;
+}
+
+function podWithoutVeth(w: Walk, where: string): Outcome {
+  const pod = w.ctx.podsByIp.get(canonicalIp(w.packet.dst));
+  if (pod && pod.nodeName === w.node.name) {
+    w.hops.push(
+      hop(
+        w,
+        'pod',
+        'DELIVERED',
+        { type: 'pod', namespace: pod.namespace, name: pod.name, address: w.packet.dst, netns: null, hostNetwork: false },
+        `${pod.namespace}/${pod.name}: its veth on ${where} was not identified`,
+        [pod.source],
+      ),
+    );
+    const note = `veth of ${pod.namespace}/${pod.name} not identified`;
+    w.assumptions.push(note);
+    return { type: 'leaf', disposition: 'delivered', reason: `delivered to pod ${pod.namespace}/${pod.name} (veth not identified)` };
+  }
+  w.hops.push(hop(w, 'drop', 'DROPPED', interfaceObject(w, where), `no pod on ${where} has ${w.packet.dst}`));
+  return { type: 'leaf', disposition: 'dropped', reason: `no pod on ${w.node.name} ${where} has ${w.packet.dst}` };
+}
+
+function egress(w: Walk): Outcome | null {
+  const p = w.packet;
+  const oif = p.oif ?? '';
+  const iface = w.node.net.interfaces.get(oif);
+  const kind = iface?.kind ?? '';
+  if (kind === 'bridge') {
+    w.hops.push({ ...hop(w, 'bridge', 'BRIDGED', interfaceObject(w, oif), `${oif} bridge`, [...(iface ? [iface.source] : []), ...bridgeEvidence(w, oif)]) });
+    const veth = vethForPod(w.ctx.veths, w.node.name, p.dst);
+    return veth ? deliverToVeth(w, veth) : podWithoutVeth(w, oif);
+  }
+  if (kind === 'veth') {
+    const veth = w.ctx.veths.matches.find((m) => m.node === w.node.name && m.hostIfname === oif);
+    return veth ? deliverToVeth(w, veth) : podWithoutVeth(w, oif);
+  }
+  if (OVERLAY_KINDS.has(kind) || /^(flannel|vxlan|tunl|wg|cilium_)/.test(oif)) return overlay(w, oif, kind);
+  const gateway = w.nextHop ?? p.dst;
+  const owner = nodeForAddress(w.ctx, gateway) ?? (w.route?.gateway ? null : nodeForAddress(w.ctx, p.dst));
+  if (owner && owner.node !== w.node.name) {
+    w.hops.push(hop(w, 'route', 'FORWARDED', interfaceObject(w, oif), `out ${oif} to ${gateway} (node ${owner.node})`, iface ? [iface.source] : []));
+    return toNode(w, owner.node, null, gateway);
+  }
+  const podOwner = nodeForAddress(w.ctx, p.dst);
+  if (podOwner && podOwner.via === 'pod-cidr' && podOwner.node !== w.node.name) {
+    w.hops.push(hop(w, 'route', 'FORWARDED', interfaceObject(w, oif), `out ${oif} via ${gateway} towards node ${podOwner.node} (pod CIDR)`, iface ? [iface.source] : []));
+    return toNode(w, podOwner.node, null, null);
+  }
+  w.hops.push(hop(w, 'exit', 'EXITED', interfaceObject(w, oif), `out ${oif} via ${gateway}: leaves the cluster`, iface ? [iface.source] : []));
+  return { type: 'leaf', disposition: 'exited-cluster', reason: `routed out of the cluster via ${gateway} dev ${oif}` };
+}
+
+function overlay(w: Walk, dev: string, kind: string): Outcome | null {
+  const ctx = w.ctx;
+  const net = w.node.net;
+  const nextHop = w.nextHop ?? w.packet.dst;
+  const evidence: Hop['evidence'] = [];
+  const iface = net.interfaces.get(dev);
+  if (iface) evidence.push(iface.source);
+  let vtepMac: string | null = null;
+  let underlay: string | null = null;
+  let remote: string | null = null;
+  const neigh = net.neighbours.get(`${dev}|${canonicalIp(nextHop)}`);
+  if (neigh?.lladdr) {
+    vtepMac = neigh.lladdr.toLowerCase();
+    evidence.push(neigh.source);
+    const fdb = net.fdb.get(`${dev}|${vtepMac}`);
+    if (fdb?.dst) {
+      underlay = fdb.dst;
+      evidence.push(fdb.source);
+    }
+  }
+  if (underlay) remote = ctx.nodeByAddress.get(canonicalIp(underlay)) ?? null;
+  if (!remote && vtepMac) remote = ctx.nodeByVtepMac.get(vtepMac) ?? null;
+  if (!remote && kind !== 'vxlan') remote = ctx.nodeByAddress.get(canonicalIp(nextHop)) ?? null;
+  if (!remote) {
+    const owner = nodeForAddress(ctx, w.packet.dst) ?? nodeForAddress(ctx, nextHop);
+    if (owner) {
+      remote = owner.node;
+      if (owner.source) evidence.push(owner.source);
+    }
+  }
+  if (remote) {
+    const node = ctx.snapshot.cluster.nodes.find((n) => n.name === remote);
+    if (node) evidence.push(node.source);
+  }
+  w.hops.push(
+    hop(
+      w,
+      'overlay',
+      'ENCAPSULATED',
+      { type: 'tunnel', device: dev, remoteNode: remote, underlayAddress: underlay, vtepMac },
+      `${dev} → ${remote ?? 'unknown node'}${underlay ? ` (underlay ${underlay}${vtepMac ? `, VTEP ${vtepMac}` : ''})` : ''}`,
+      evidence,
+    ),
+  );
+  if (!remote || remote === w.node.name) {
+    return { type: 'leaf', disposition: 'unevaluable', reason: `cannot tell which node owns ${w.packet.dst} behind ${dev}` };
+  }
+  return toNode(w, remote, dev, null);
+}
+
+/** The packet crosses to another node: it continues there when captured. */
+function toNode(w: Walk, target: string, tunnelDev: string | null, viaAddress: string | null): Outcome | null {
+  const ctx = w.ctx;
+  const next = ctx.captured.get(target);
+  const expectedPod = ctx.podsByIp.get(canonicalIp(w.packet.dst));
+  if (!next) {
+    w.hops.push({
+      ...hop(w, 'node-not-captured', 'NOT_CAPTURED', { type: 'node', name: target }, expectedPod ? `node ${target} not captured (expected pod ${expectedPod.namespace}/${expectedPod.name})` : `node ${target} not captured`),
+      node: target,
+    });
+    w.nodes.push(target);
+    return { type: 'leaf', disposition: 'node-not-captured', reason: `continues on node ${target}, not captured` };
+  }
+  if (w.nodes.length > MAX_NODE_HOPS) {
+    return { type: 'leaf', disposition: 'loop', reason: 'more than 16 node hops' };
+  }
+  const ingress = ingressInterface(next, tunnelDev, viaAddress);
+  w.node = next;
+  w.nodes.push(target);
+  w.locallyGenerated = false;
+  w.toLocal = false;
+  w.route = null;
+  w.nextHop = null;
+  const p = w.packet;
+  p.mark = 0;
+  p.ctMark = 0;
+  p.iif = ingress;
+  p.oif = null;
+  p.conntrack = { ...p.conntrack, dnat: null, snat: null };
+  w.hops.push(hop(w, 'ingress', 'RECEIVED', ingress ? interfaceObject(w, ingress) : { type: 'node', name: target }, `arrives on ${target}${ingress ? ` via ${ingress}` : ''}`));
+  enterHook(w, 'prerouting');
+  return null;
+}
+
+function ingressInterface(node: CapturedNode, tunnelDev: string | null, viaAddress: string | null): string | null {
+  if (tunnelDev) {
+    if (node.net.interfaces.has(tunnelDev)) return tunnelDev;
+    return null;
+  }
+  if (viaAddress) return node.net.localAddresses.get(canonicalIp(viaAddress))?.ifname ?? null;
+  return null;
+}
+
+function deliverLocal(w: Walk): Outcome {
+  const ep = w.endpoint;
+  const pod =
+    ep?.podName && ep.podNamespace
+      ? w.ctx.snapshot.cluster.pods.find((x) => x.namespace === ep.podNamespace && x.name === ep.podName && x.hostNetwork)
+      : undefined;
+  const detail = pod
+    ? `host process on ${w.node.name} (hostNetwork pod ${pod.namespace}/${pod.name}) at ${w.packet.dst}:${w.packet.dport}`
+    : `host process on ${w.node.name} at ${w.packet.dst}:${w.packet.dport}`;
+  w.hops.push(
+    hop(
+      w,
+      'host',
+      'DELIVERED',
+      pod
+        ? { type: 'pod', namespace: pod.namespace, name: pod.name, address: w.packet.dst, netns: null, hostNetwork: true }
+        : { type: 'host', node: w.node.name, address: w.packet.dst },
+      detail,
+      pod ? [pod.source] : [],
+    ),
+  );
+  return { type: 'leaf', disposition: 'delivered', reason: detail };
+}

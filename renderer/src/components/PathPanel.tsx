@@ -1,0 +1,105 @@
+// Linked panes for one or more path trees: diagram ↔ detail tree ↔ raw evidence.
+
+import { useEffect, useMemo, useState } from 'react';
+import type { PathTree } from '../analysis/trace/types';
+import { elementEvidence, ENTRY_ID, flattenPath } from '../ui-logic/path-index';
+import { layoutPath } from '../ui-logic/path-layout';
+import { EvidencePane } from './EvidencePane';
+import { PathDiagram } from './PathDiagram';
+import { PathOutline } from './PathOutline';
+
+interface Props {
+  snapshotId: number;
+  trees: readonly PathTree[];
+  notes: readonly string[];
+}
+
+export function PathPanel({ snapshotId, trees, notes }: Props) {
+  const [treeIndex, setTreeIndex] = useState(0);
+  const [selectedId, setSelectedId] = useState<string>(ENTRY_ID);
+  useEffect(() => {
+    setTreeIndex(0);
+    setSelectedId(ENTRY_ID);
+  }, [trees]);
+  const tree = trees[Math.min(treeIndex, trees.length - 1)] ?? null;
+  const elements = useMemo(() => (tree ? flattenPath(tree) : []), [tree]);
+  const layout = useMemo(() => (tree ? layoutPath(tree) : null), [tree]);
+  const selected = elements.find((e) => e.id === selectedId) ?? null;
+  const evidence = useMemo(() => (selected ? elementEvidence(selected) : []), [selected]);
+
+  const step = (delta: number): void => {
+    const index = elements.findIndex((e) => e.id === selectedId);
+    const next = elements[Math.max(0, Math.min(elements.length - 1, index + delta))];
+    if (next) setSelectedId(next.id);
+  };
+
+  if (!tree || !layout) {
+    return (
+      <div className="pathpanel-empty">
+        <p>No path to draw.</p>
+        {notes.map((n) => (
+          <p key={n} className="note">
+            {n}
+          </p>
+        ))}
+      </div>
+    );
+  }
+
+  return (
+    <div className="pathpanel">
+      <div className="pathpanel-main">
+        <div className="pathpanel-bar">
+          <span role="tablist" aria-label="Entry points">
+            {trees.map((t, i) => (
+              <button
+                key={`${t.entry.label}-${i}`}
+                type="button"
+                role="tab"
+                className="tab"
+                aria-selected={i === treeIndex}
+                onClick={() => {
+                  setTreeIndex(i);
+                  setSelectedId(ENTRY_ID);
+                }}
+              >
+                {t.entry.label}
+              </button>
+            ))}
+          </span>
+          <span className="dispositions">
+            {Object.entries(tree.dispositions).map(([d, n]) => (
+              <span key={d} className={`chip tone-${d}`}>
+                {d} {n}
+              </span>
+            ))}
+            <span className="muted">{tree.leafCount} leaves</span>
+          </span>
+        </div>
+        {notes.length > 0 ? <div className="notes">{notes.join(' · ')}</div> : null}
+        <PathDiagram layout={layout} selectedId={selectedId} onSelect={setSelectedId} onStep={step} label={`Path diagram: ${tree.entry.label}`} />
+        <Legend />
+      </div>
+      <div className="pathpanel-side">
+        <PathOutline elements={elements} selectedId={selectedId} onSelect={setSelectedId} onStep={step} />
+        <EvidencePane snapshotId={snapshotId} sources={evidence} />
+      </div>
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <div className="legend">
+      <span className="chip tone-nft">netfilter</span>
+      <span className="chip tone-route">route</span>
+      <span className="chip tone-overlay">overlay</span>
+      <span className="chip tone-link">bridge / veth</span>
+      <span className="chip tone-delivered">delivered</span>
+      <span className="chip tone-node-not-captured">node not captured</span>
+      <span className="chip tone-dropped">dropped / rejected</span>
+      <span className="chip tone-unevaluable">unevaluable</span>
+      <span className="muted">edge labels: rule counters · fork branches: probability, dashed when inferred from kube-proxy's convention</span>
+    </div>
+  );
+}

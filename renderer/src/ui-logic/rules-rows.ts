@@ -1,0 +1,111 @@
+// The Rules view's row model: a ruleset flattened to table → chain → rule (and set) rows so that
+// 150k rules fit one virtual list, an index from chain to row for jump/goto links, and the
+// search box's matcher (a chain name, an IP address or CIDR, a port, or any text).
+
+import type { NftChain, NftRule, NftRuleset, NftSet, NftTable, NftVerdict } from '../analysis/model';
+import { parseCidr } from './ip';
+
+export type RuleRow =
+  | { type: 'table'; key: string; table: NftTable }
+  | { type: 'chain'; key: string; table: NftTable; chain: NftChain }
+  | { type: 'rule'; key: string; table: NftTable; chain: NftChain; rule: NftRule; targets: string[] }
+  | { type: 'set'; key: string; table: NftTable; set: NftSet };
+
+export interface RuleRows {
+  rows: RuleRow[];
+  /** `family table chain` → row index of the chain */
+  chains: Map<string, number>;
+}
+
+export function chainKey(family: string, table: string, chain: string): string {
+  return `${family} ${table} ${chain}`;
+}
+
+function verdictTargets(rule: NftRule): string[] {
+  const targets: string[] = [];
+  const add = (v: NftVerdict | null): void => {
+    if (v && (v.kind === 'jump' || v.kind === 'goto') && v.target !== null && !targets.includes(v.target)) targets.push(v.target);
+  };
+  for (const st of rule.statements) {
+    if (st.kind === 'verdict') add(st.verdict);
+    else if ((st.kind === 'vmap' || st.kind === 'numgen-vmap') && st.map.kind === 'inline') st.map.elements.forEach((e) => add(e.verdict));
+  }
+  return targets;
+}
+
+export function flattenRuleset(ruleset: NftRuleset): RuleRows {
+  const rows: RuleRow[] = [];
+  const chains = new Map<string, number>();
+  for (const table of ruleset.tables) {
+    const tableKey = `${table.family} ${table.name}`;
+    rows.push({ type: 'table', key: `t ${tableKey}`, table });
+    for (const chain of table.chains) {
+      const key = chainKey(table.family, table.name, chain.name);
+      chains.set(key, rows.length);
+      rows.push({ type: 'chain', key: `c ${key}`, table, chain });
+      for (const rule of chain.rules) {
+        rows.push({ type: 'rule', key: `r ${key} ${rule.position}`, table, chain, rule, targets: verdictTargets(rule) });
+      }
+    }
+    for (const set of table.sets) rows.push({ type: 'set', key: `s ${tableKey} ${set.name}`, table, set });
+  }
+  return { rows, chains };
+}
+
+export type RuleQuery =
+  | { kind: 'empty' }
+  | { kind: 'address'; text: string; pattern: RegExp }
+  | { kind: 'port'; port: number; pattern: RegExp }
+  | { kind: 'text'; text: string };
+
+const COUNTERS = /counter packets \d+ bytes \d+/g;
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function parseRuleQuery(input: string): RuleQuery {
+  const text = input.trim();
+  if (text === '') return { kind: 'empty' };
+  const portText = /^(?:port:)?(\d{1,5})$/i.exec(text);
+  if (portText && Number(portText[1]) >= 1 && Number(portText[1]) <= 65535) {
+    const port = Number(portText[1]);
+    return { kind: 'port', port, pattern: new RegExp(`(?<![\\d./])${port}(?![\\d.])`) };
+  }
+  const cidr = parseCidr(text);
+  if (cidr) {
+    const after = cidr.family === 4 ? '[\\w.]' : '[\\w.:]';
+    return { kind: 'address', text, pattern: new RegExp(`(?<![\\w.:])${escape(text)}(?!${after}|/\\d)`, 'i') };
+  }
+  return { kind: 'text', text: text.toLowerCase() };
+}
+
+function rowMatches(row: RuleRow, query: Exclude<RuleQuery, { kind: 'empty' }>): boolean {
+  switch (query.kind) {
+    case 'text':
+      if (row.type === 'chain') return row.chain.name.toLowerCase().includes(query.text);
+      if (row.type === 'set') return row.set.name.toLowerCase().includes(query.text);
+      return row.type === 'rule' && row.rule.text.toLowerCase().includes(query.text);
+    case 'address':
+    case 'port':
+      return row.type === 'rule' && query.pattern.test(row.rule.text.replace(COUNTERS, ''));
+  }
+}
+
+export interface RuleSearch {
+  indices: number[];
+  /** where to go first: the chain whose name is the query, else the first match */
+  preferred: number | null;
+}
+
+export function searchRows(rows: readonly RuleRow[], query: RuleQuery): RuleSearch {
+  if (query.kind === 'empty') return { indices: [], preferred: null };
+  const indices: number[] = [];
+  let exact: number | null = null;
+  rows.forEach((row, i) => {
+    if (!rowMatches(row, query)) return;
+    indices.push(i);
+    if (exact === null && query.kind === 'text' && row.type === 'chain' && row.chain.name.toLowerCase() === query.text) exact = i;
+  });
+  return { indices, preferred: exact ?? indices[0] ?? null };
+}
