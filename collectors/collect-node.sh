@@ -434,6 +434,7 @@ BEGIN {
   n = 0
   while ((getline f < FILELIST) > 0) ARGV[++n] = f
   ARGC = n + 1
+  if (JSONRS) RS = ","
 }
 function flush() { if (held) printf "%s", prev > outf; held = 0; if (outf != "") close(outf) }
 FNR == 1 { flush(); outf = FILENAME ".knp-redacted" }
@@ -465,7 +466,7 @@ knp_redact_tree() {
   find "$_knp_root" -type f -size +0 ! -name '*.json' >"$KNP_TMP/redact-text"
   (umask 077 && printf '# kube-netpath redaction map: keep it private, it undoes the redaction.\nkey %s\n' "$_knp_key" >"$_knp_map")
   LC_ALL=C awk -v KEY="$_knp_key" -v NAMEFILE="$KNP_TMP/redact-names" -v FILELIST="$KNP_TMP/redact-json" \
-    -v MAPFILE="$_knp_map" -v NAMESOUT=1 -v RS=, "$KNP_REDACT_AWK" || knp_die "redaction failed"
+    -v MAPFILE="$_knp_map" -v NAMESOUT=1 -v JSONRS=1 "$KNP_REDACT_AWK" || knp_die "redaction failed"
   LC_ALL=C awk -v KEY="$_knp_key" -v NAMEFILE="$KNP_TMP/redact-names" -v FILELIST="$KNP_TMP/redact-text" \
     -v MAPFILE="$_knp_map" "$KNP_REDACT_AWK" || knp_die "redaction failed"
   cat "$KNP_TMP/redact-json" "$KNP_TMP/redact-text" | while IFS= read -r _knp_f; do

@@ -10,6 +10,8 @@ import type {
   SearchHit,
   SnapshotOverview,
 } from '../electron/ipc-contract';
+import { diffSnapshots } from '../renderer/src/analysis/diff';
+import type { SnapshotDiff } from '../renderer/src/analysis/diff/types';
 import type { Finding } from '../renderer/src/analysis/findings';
 import { sortFindings } from '../renderer/src/analysis/findings';
 import type { NetAddress, NodeData, NftRuleset, SnapshotData } from '../renderer/src/analysis/model';
@@ -121,6 +123,13 @@ export class LibraryService implements KnpApi {
 
   async listVeths(args: { snapshotId: number }): Promise<VethCorrelation> {
     return this.load(args.snapshotId).trace.veths;
+  }
+
+  async diffSnapshots(args: { a: number; b: number; nodeA?: string; nodeB?: string }): Promise<SnapshotDiff> {
+    const a = this.load(args.a).data;
+    const b = this.load(args.b).data;
+    const nodePairs: [string, string][] | undefined = args.nodeA !== undefined && args.nodeB !== undefined ? [[args.nodeA, args.nodeB]] : undefined;
+    return diffSnapshots(a, b, { nodePairs });
   }
 
   async getRuleset(args: { snapshotId: number; node: string }): Promise<NftRuleset | null> {

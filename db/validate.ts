@@ -22,9 +22,10 @@ export class ValidationError extends Error {
 type Validator<T> = (value: unknown, field: string) => T;
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `a string of ${value.length} characters` : `a ${typeof value}`;
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function text(min: number, max: number): Validator<string> {
@@ -108,6 +109,17 @@ const flow = object<FlowSpec>({
 
 type ArgsOf<M extends KnpMethod> = Parameters<KnpApi[M]>[0];
 
+/** diffSnapshots: nodeA and nodeB name one pair of nodes, so they come together or not at all. */
+function pairedNodes<T extends { nodeA?: string; nodeB?: string }>(inner: Validator<T>): Validator<T> {
+  return (value, field) => {
+    const out = inner(value, field);
+    if ((out.nodeA === undefined) !== (out.nodeB === undefined)) {
+      throw new ValidationError(`${field}.${out.nodeA === undefined ? 'nodeA' : 'nodeB'}`, 'nodeA and nodeB go together');
+    }
+    return out;
+  };
+}
+
 /** One validator per method: a Record, so a method added to KnpApi without one does not compile. */
 const ARGS: { [M in KnpMethod]: Validator<ArgsOf<M>> } = {
   listSnapshots: object<Record<string, never>>({}),
@@ -118,6 +130,7 @@ const ARGS: { [M in KnpMethod]: Validator<ArgsOf<M>> } = {
   traceService: object({ snapshotId, namespace: kubeName, name: kubeName, port: optional(text(1, 63)) }),
   traceFlow: object({ snapshotId, flow }),
   listVeths: object({ snapshotId }),
+  diffSnapshots: pairedNodes(object({ a: snapshotId, b: snapshotId, nodeA: optional(kubeName), nodeB: optional(kubeName) })),
   getRuleset: object({ snapshotId, node: kubeName }),
   getNetwork: object({ snapshotId, node: kubeName }),
   search: object({ snapshotId, text: text(0, 500) }),

@@ -11,6 +11,7 @@ import type {
   ServiceRow,
   SnapshotSummary,
 } from '../db/api-types';
+import type { SnapshotDiff } from '../renderer/src/analysis/diff/types';
 import type { Finding } from '../renderer/src/analysis/findings';
 import type { NftRuleset, Route, NetInterface, NetAddress } from '../renderer/src/analysis/model';
 import type { FlowSpec, PathTree, ServiceTrace } from '../renderer/src/analysis/trace/types';
@@ -69,6 +70,8 @@ export interface KnpApi {
   traceService(args: SnapshotRef & { namespace: string; name: string; port?: string }): Promise<ServiceTrace>;
   traceFlow(args: SnapshotRef & { flow: FlowSpec }): Promise<PathTree>;
   listVeths(args: SnapshotRef): Promise<VethCorrelation>;
+  /** snapshot ids A and B; nodeA and nodeB (both or neither) compare two differently named nodes */
+  diffSnapshots(args: { a: number; b: number; nodeA?: string; nodeB?: string }): Promise<SnapshotDiff>;
   getRuleset(args: SnapshotRef & { node: string }): Promise<NftRuleset | null>;
   getNetwork(args: SnapshotRef & { node: string }): Promise<NodeNetwork[]>;
   search(args: SnapshotRef & { text: string }): Promise<SearchHit[]>;
@@ -101,6 +104,7 @@ export const KNP_METHODS: readonly KnpMethod[] = [
   'traceService',
   'traceFlow',
   'listVeths',
+  'diffSnapshots',
   'getRuleset',
   'getNetwork',
   'search',
@@ -110,6 +114,9 @@ export const KNP_METHODS: readonly KnpMethod[] = [
 ] as const satisfies readonly KnpMethod[];
 
 export const KNP_EVENTS: readonly KnpEvent[] = ['importProgress', 'menuCommand'];
+
+/** Electron-only channels beside the API: the native open dialog, and the renderer saying it listens (events queued until then). */
+export const KNP_NATIVE_CHANNELS = { pickBundle: IPC_PREFIX + 'pickBundle', rendererReady: IPC_PREFIX + 'rendererReady' } as const;
 
 export function channelFor(name: KnpMethod | KnpEvent): string {
   return IPC_PREFIX + name;

@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from './args';
 import type { Command } from './command';
+import { diffCommand } from './commands/diff';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { queryCommand } from './commands/query';
@@ -8,7 +9,7 @@ import { traceCommand } from './commands/trace';
 import { vethsCommand } from './commands/veths';
 import { processIO, type CliIO } from './output';
 
-export const COMMANDS: readonly Command[] = [importCommand, listCommand, servicesCommand, traceCommand, vethsCommand, queryCommand];
+export const COMMANDS: readonly Command[] = [importCommand, listCommand, servicesCommand, traceCommand, vethsCommand, diffCommand, queryCommand];
 
 function help(): string {
   return [

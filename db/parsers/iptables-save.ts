@@ -455,10 +455,10 @@ class RuleBuilder {
     let argument: string | null = null;
     if (kind === 'reject' && opts.length === 1 && opts[0].name === '--reject-with' && opts[0].args.length === 1) {
       argument = rejectArgument(opts[0].args[0]);
+    } else if (opts.length > 0 && kind === 'queue') {
+      argument = this.text(opts[0].start, opts[opts.length - 1].end);
     } else if (opts.length > 0) {
-      if (kind !== 'queue') {
-        this.unknown(opts[0].start, opts[opts.length - 1].end);
-      } else argument = this.text(opts[0].start, opts[opts.length - 1].end);
+      this.unknown(opts[0].start, opts[opts.length - 1].end);
     }
     this.statements.push({ kind: 'verdict', verdict: { kind, target: null, argument }, text });
   }

@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { Palette } from './components/Palette';
 import { Sidebar } from './components/Sidebar';
 import { useApp } from './state/app-context';
-import { defaultRoute, VIEWS } from './ui-logic/route';
+import { VIEWS } from './ui-logic/route';
 import { InterfacesView } from './views/InterfacesView';
 import { LibraryView } from './views/LibraryView';
 import { OverviewView } from './views/OverviewView';
@@ -15,7 +15,7 @@ import { SqlView } from './views/SqlView';
 import { TraceView } from './views/TraceView';
 
 export function App() {
-  const { bridge, navigate, snapshotId, openSnapshot, paletteOpen, setPaletteOpen } = useApp();
+  const { bridge, navigate, goToView, snapshotId, openSnapshot, paletteOpen, setPaletteOpen } = useApp();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -28,13 +28,13 @@ export function App() {
         const view = VIEWS[Number(e.key) - 1];
         if (view && (snapshotId !== null || !view.needsSnapshot)) {
           e.preventDefault();
-          navigate(defaultRoute(view.view));
+          goToView(view.view);
         }
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [navigate, setPaletteOpen, snapshotId]);
+  }, [goToView, setPaletteOpen, snapshotId]);
 
   useEffect(
     () =>

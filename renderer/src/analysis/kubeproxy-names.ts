@@ -36,8 +36,9 @@ export function base32Encode(bytes: Uint8Array): string {
   return out;
 }
 
+/** The first `length` base32 characters of sha256(text): only the digest bytes they need are encoded. */
 function hash(text: string, length: number): string {
-  return base32Encode(sha256(text)).slice(0, length);
+  return base32Encode(sha256(text).subarray(0, Math.ceil((length * 5) / 8))).slice(0, length);
 }
 
 /** ServicePortName.String(): `ns/name`, or `ns/name:portName` when the port is named. */
@@ -52,13 +53,18 @@ export function endpointString(ip: string, port: number): string {
 
 export type IptablesServiceChainPrefix = 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-' | 'KUBE-XLB-';
 
+/** kube-proxy's portProtoHash: `base32(sha256(servicePortName + protocol))[:16]`, shared by the service's chains. */
+function portProtoHash(servicePortName: string, protocol: string): string {
+  return hash(servicePortName + protocol.toLowerCase(), 16);
+}
+
 /** iptables mode: `prefix + base32(sha256(servicePortName + protocol))[:16]`. */
 export function servicePortChainName(
   prefix: IptablesServiceChainPrefix,
   servicePortName: string,
   protocol: string,
 ): string {
-  return prefix + hash(servicePortName + protocol.toLowerCase(), 16);
+  return prefix + portProtoHash(servicePortName, protocol);
 }
 
 /** iptables mode: `KUBE-SEP-` + base32(sha256(servicePortName + protocol + endpoint))[:16]; endpoint is `ip:port`. */
@@ -151,7 +157,9 @@ export function buildKubeProxyChainIndex(
   for (const slice of slices) {
     if (slice.serviceName === null) continue;
     const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
   }
 
   for (const service of services) {
@@ -161,8 +169,9 @@ export function buildKubeProxyChainIndex(
       const protocol = port.protocol.toLowerCase() as KubeProxyChainRef['protocol'];
       const spn = servicePortName(service.namespace, service.name, port.name);
       const base = { serviceKey, portName: port.name, protocol };
+      const serviceHash = portProtoHash(spn, protocol);
       for (const [prefix, kind] of IPTABLES_SERVICE_PREFIXES) {
-        add(servicePortChainName(prefix, spn, protocol), { ...base, mode: 'iptables', kind, endpoint: null });
+        add(prefix + serviceHash, { ...base, mode: 'iptables', kind, endpoint: null });
       }
       const nftBase = nftServicePortChainNameBase(service.namespace, service.name, protocol, port.name);
       for (const [prefix, kind] of NFT_SERVICE_PREFIXES) {

@@ -1,7 +1,11 @@
 // SHA-256 (FIPS 180-4) and UTF-8 encoding in plain TypeScript: the analysis layer has no access
 // to node:crypto, WebCrypto (async) or TextEncoder (not in the ES2022 lib).
+//
+// kube-proxy's chain names are hashes of short strings, and a large cluster has hundreds of
+// thousands of them: the message schedule, the state and the encoding buffer are allocated once
+// and reused, so a call allocates nothing but its 32-byte digest.
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -12,15 +16,28 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-const H0 = [
+const H0 = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
+]);
 
-/** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
-export function utf8Encode(text: string): Uint8Array {
-  const out: number[] = [];
+const W = new Int32Array(64);
+const H = new Int32Array(8);
+/** the last one or two blocks: the message's tail, the 0x80 byte, zeros and the bit length */
+const TAIL = new Uint8Array(128);
+/** a string's UTF-8 bytes; grows when a longer string comes */
+let scratch = new Uint8Array(256);
+
+/** Writes the UTF-8 bytes of `text` into `scratch` (lone surrogates become U+FFFD, as TextEncoder does); returns the length. */
+function encodeIntoScratch(text: string): number {
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  const out = scratch;
+  let n = 0;
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
+    if (cp < 0x80) {
+      out[n++] = cp;
+      continue;
+    }
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
       const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
@@ -29,72 +46,105 @@ export function utf8Encode(text: string): Uint8Array {
       }
     }
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-    if (cp < 0x80) out.push(cp);
-    else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-    else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-    else
-      out.push(
-        0xf0 | (cp >> 18),
-        0x80 | ((cp >> 12) & 63),
-        0x80 | ((cp >> 6) & 63),
-        0x80 | (cp & 63),
-      );
+    if (cp < 0x800) {
+      out[n++] = 0xc0 | (cp >> 6);
+      out[n++] = 0x80 | (cp & 63);
+    } else if (cp < 0x10000) {
+      out[n++] = 0xe0 | (cp >> 12);
+      out[n++] = 0x80 | ((cp >> 6) & 63);
+      out[n++] = 0x80 | (cp & 63);
+    } else {
+      out[n++] = 0xf0 | (cp >> 18);
+      out[n++] = 0x80 | ((cp >> 12) & 63);
+      out[n++] = 0x80 | ((cp >> 6) & 63);
+      out[n++] = 0x80 | (cp & 63);
+    }
   }
-  return Uint8Array.from(out);
+  return n;
+}
+
+/** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
+export function utf8Encode(text: string): Uint8Array {
+  return scratch.slice(0, encodeIntoScratch(text));
+}
+
+/** One 64-byte block of `bytes` at `offset` into the state H. */
+function compress(bytes: Uint8Array, offset: number): void {
+  for (let t = 0; t < 16; t++) {
+    const i = offset + t * 4;
+    W[t] = (bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3];
+  }
+  for (let t = 16; t < 64; t++) {
+    const x = W[t - 15];
+    const y = W[t - 2];
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
+  }
+  let a = H[0];
+  let b = H[1];
+  let c = H[2];
+  let d = H[3];
+  let e = H[4];
+  let f = H[5];
+  let g = H[6];
+  let h = H[7];
+  for (let t = 0; t < 64; t++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  H[0] = (H[0] + a) | 0;
+  H[1] = (H[1] + b) | 0;
+  H[2] = (H[2] + c) | 0;
+  H[3] = (H[3] + d) | 0;
+  H[4] = (H[4] + e) | 0;
+  H[5] = (H[5] + f) | 0;
+  H[6] = (H[6] + g) | 0;
+  H[7] = (H[7] + h) | 0;
 }
 
 /** The 32-byte SHA-256 digest of `data` (a string is hashed as its UTF-8 bytes). */
 export function sha256(data: Uint8Array | string): Uint8Array {
-  const bytes = typeof data === 'string' ? utf8Encode(data) : data;
-  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer.
-  const blocks = Math.ceil((bytes.length + 9) / 64);
-  const padded = new Uint8Array(blocks * 64);
-  padded.set(bytes);
-  padded[bytes.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  const bitLength = bytes.length * 8;
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
-
-  const h = H0.slice();
-  const w = new Uint32Array(64);
-  for (let block = 0; block < blocks; block++) {
-    for (let t = 0; t < 16; t++) w[t] = view.getUint32(block * 64 + t * 4);
-    for (let t = 16; t < 64; t++) {
-      const x = w[t - 15];
-      const y = w[t - 2];
-      const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3);
-      const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10);
-      w[t] = (w[t - 16] + s0 + w[t - 7] + s1) >>> 0;
-    }
-    let [a, b, c, d, e, f, g, hh] = h;
-    for (let t = 0; t < 64; t++) {
-      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t]) >>> 0;
-      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
-    }
-    h[0] = (h[0] + a) >>> 0;
-    h[1] = (h[1] + b) >>> 0;
-    h[2] = (h[2] + c) >>> 0;
-    h[3] = (h[3] + d) >>> 0;
-    h[4] = (h[4] + e) >>> 0;
-    h[5] = (h[5] + f) >>> 0;
-    h[6] = (h[6] + g) >>> 0;
-    h[7] = (h[7] + hh) >>> 0;
-  }
+  const length = typeof data === 'string' ? encodeIntoScratch(data) : data.length;
+  const bytes = typeof data === 'string' ? scratch : data;
+  H.set(H0);
+  const full = length - (length % 64);
+  for (let offset = 0; offset < full; offset += 64) compress(bytes, offset);
+  // Padding: the tail, 0x80, zeros, then the bit length as a 64-bit big-endian integer.
+  const rest = length - full;
+  const tailLength = rest + 9 <= 64 ? 64 : 128;
+  TAIL.fill(0);
+  for (let i = 0; i < rest; i++) TAIL[i] = bytes[full + i];
+  TAIL[rest] = 0x80;
+  const high = Math.floor(length / 0x20000000);
+  const low = (length * 8) >>> 0;
+  TAIL[tailLength - 8] = high >>> 24;
+  TAIL[tailLength - 7] = high >>> 16;
+  TAIL[tailLength - 6] = high >>> 8;
+  TAIL[tailLength - 5] = high;
+  TAIL[tailLength - 4] = low >>> 24;
+  TAIL[tailLength - 3] = low >>> 16;
+  TAIL[tailLength - 2] = low >>> 8;
+  TAIL[tailLength - 1] = low;
+  compress(TAIL, 0);
+  if (tailLength === 128) compress(TAIL, 64);
   const digest = new Uint8Array(32);
-  const out = new DataView(digest.buffer);
-  h.forEach((word, i) => out.setUint32(i * 4, word));
+  for (let i = 0; i < 8; i++) {
+    const word = H[i];
+    digest[i * 4] = word >>> 24;
+    digest[i * 4 + 1] = word >>> 16;
+    digest[i * 4 + 2] = word >>> 8;
+    digest[i * 4 + 3] = word;
+  }
   return digest;
-}
-
-function rotr(x: number, n: number): number {
-  return (x >>> n) | (x << (32 - n));
 }

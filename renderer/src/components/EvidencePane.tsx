@@ -14,7 +14,9 @@ interface Props {
 
 export function EvidencePane({ snapshotId, sources }: Props) {
   const [active, setActive] = useState(0);
-  useEffect(() => setActive(0), [sources]);
+  useEffect(() => {
+    setActive(0);
+  }, [sources]);
   const source = sources[Math.min(active, sources.length - 1)] ?? null;
   return (
     <section className="evidence" aria-label="Raw evidence">
@@ -39,7 +41,12 @@ function Excerpt({ snapshotId, source }: { snapshotId: number; source: SourceRef
   const { api } = useApp();
   const excerpt = useLoad(() => api.fileExcerpt({ snapshotId, path: source.file, line: Math.max(1, source.line) }), [api, snapshotId, source.file, source.line]);
   const markRef = useRef<HTMLDivElement>(null);
-  useEffect(() => markRef.current?.scrollIntoView({ block: 'center' }), [excerpt.data]);
+  const linesRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const mark = markRef.current;
+    const lines = linesRef.current;
+    if (mark && lines) lines.scrollTop += mark.getBoundingClientRect().top - lines.getBoundingClientRect().top - lines.clientHeight / 2;
+  }, [excerpt.data]);
   if (excerpt.error) return <ErrorNote error={excerpt.error} />;
   if (!excerpt.data) return excerpt.loading ? <Loading what="excerpt" /> : <div className="muted pad">{source.file} is not in this snapshot.</div>;
   const { path, command, firstLine, lines, totalLines } = excerpt.data;
@@ -50,7 +57,7 @@ function Excerpt({ snapshotId, source }: { snapshotId: number; source: SourceRef
         {source.line > 0 ? `:${source.line}` : ''}
         {source.pointer ? ` ${source.pointer}` : ''} <span className="muted">({totalLines} lines{command ? ` · ${command}` : ''})</span>
       </div>
-      <div className="excerpt-lines mono">
+      <div className="excerpt-lines mono" ref={linesRef}>
         {lines.map((text, i) => {
           const n = firstLine + i;
           const hit = n === source.line;

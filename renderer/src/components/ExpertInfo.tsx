@@ -31,7 +31,7 @@ export function ExpertInfo({ title, items, onOpenSource, empty }: Props) {
       </h3>
       {groups.length === 0 ? <div className="muted pad">{empty}</div> : null}
       {groups.map((group) => (
-        <details key={group.severity} open={group.severity !== 'info'} className={`expert-sev sev-group-${group.severity}`}>
+        <details key={group.severity} open={group.severity !== 'info' || groups.length === 1} className={`expert-sev sev-group-${group.severity}`}>
           <summary>
             <SeverityBadge severity={group.severity} count={group.count} />
           </summary>

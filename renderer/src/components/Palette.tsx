@@ -4,35 +4,37 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { SearchHit } from '../../../electron/ipc-contract';
 import { useApp } from '../state/app-context';
 import { errorMessage } from '../state/errors';
-import { defaultRoute, routeForHit, VIEWS, type Route } from '../ui-logic/route';
+import { routeForHit, VIEWS, type Route } from '../ui-logic/route';
 
 interface Entry {
   key: string;
   kind: string;
   label: string;
   detail: string;
-  route: Route;
+  open: () => void;
 }
 
-function hitEntry(hit: SearchHit, i: number): Entry {
+function hitEntry(hit: SearchHit, i: number, navigate: (route: Route) => void): Entry {
   return {
     key: `hit-${i}`,
     kind: hit.kind,
     label: hit.label,
     detail: [hit.node, hit.detail, hit.source ? `${hit.source.file}:${hit.source.line}` : null].filter((t) => t).join(' · '),
-    route: routeForHit(hit),
+    open: () => navigate(routeForHit(hit)),
   };
 }
 
 export function Palette() {
-  const { api, snapshotId, navigate, setPaletteOpen } = useApp();
+  const { api, snapshotId, navigate, goToView, setPaletteOpen } = useApp();
   const [text, setText] = useState('');
   const [hits, setHits] = useState<SearchHit[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [active, setActive] = useState(0);
   const inputRef = useRef<HTMLInputElement>(null);
 
-  useEffect(() => inputRef.current?.focus(), []);
+  useEffect(() => {
+    inputRef.current?.focus();
+  }, []);
 
   useEffect(() => {
     const query = text.trim();
@@ -63,14 +65,14 @@ export function Palette() {
     kind: 'view',
     label: `Go to ${v.label}`,
     detail: '',
-    route: defaultRoute(v.view),
+    open: () => goToView(v.view),
   }));
-  const entries = [...views, ...hits.map(hitEntry)];
+  const entries = [...views, ...hits.map((hit, i) => hitEntry(hit, i, navigate))];
   const current = Math.min(active, entries.length - 1);
 
   const close = (): void => setPaletteOpen(false);
   const choose = (entry: Entry): void => {
-    navigate(entry.route);
+    entry.open();
     close();
   };
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {

@@ -3,6 +3,7 @@
 
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { DiagramBox, DiagramEdge, DiagramLayout } from '../ui-logic/path-layout';
+import { revealRect } from './scroll';
 
 const CHAR_W = 6.4;
 
@@ -22,9 +23,9 @@ interface Props {
 export function PathDiagram({ layout, selectedId, onSelect, onStep, label }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const el = wrapRef.current?.querySelector<SVGGElement>('[data-selected="true"]');
-    el?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  }, [selectedId]);
+    const box = layout.boxes.find((b) => b.id === selectedId);
+    if (box && wrapRef.current) revealRect(wrapRef.current, box);
+  }, [layout, selectedId]);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowRight') onStep(1);
     else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') onStep(-1);

@@ -4,6 +4,7 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { elementFields, elementSummary } from '../ui-logic/path-fields';
 import type { PathElement } from '../ui-logic/path-index';
+import { revealChild } from './scroll';
 
 interface Props {
   elements: readonly PathElement[];
@@ -13,8 +14,11 @@ interface Props {
 }
 
 export function PathOutline({ elements, selectedId, onSelect, onStep }: Props) {
+  const listRef = useRef<HTMLUListElement>(null);
   const selectedRef = useRef<HTMLLIElement>(null);
-  useEffect(() => selectedRef.current?.scrollIntoView({ block: 'nearest' }), [selectedId]);
+  useEffect(() => {
+    if (listRef.current && selectedRef.current) revealChild(listRef.current, selectedRef.current);
+  }, [selectedId]);
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>): void => {
     if (e.key === 'ArrowDown') onStep(1);
     else if (e.key === 'ArrowUp') onStep(-1);
@@ -22,7 +26,7 @@ export function PathOutline({ elements, selectedId, onSelect, onStep }: Props) {
     e.preventDefault();
   };
   return (
-    <ul className="outline" role="tree" aria-label="Hop details" tabIndex={0} onKeyDown={onKeyDown}>
+    <ul ref={listRef} className="outline" role="tree" aria-label="Hop details" tabIndex={0} onKeyDown={onKeyDown}>
       {elements.map((el) => {
         const selected = el.id === selectedId;
         const tone = el.type === 'leaf' ? ` tone-${el.leaf.disposition}` : '';

@@ -1,7 +1,7 @@
 // Linked panes for one or more path trees: diagram ↔ detail tree ↔ raw evidence.
 
 import { useEffect, useMemo, useState } from 'react';
-import type { PathTree } from '../analysis/trace/types';
+import type { EntryKind, PathTree } from '../analysis/trace/types';
 import { elementEvidence, ENTRY_ID, flattenPath } from '../ui-logic/path-index';
 import { layoutPath } from '../ui-logic/path-layout';
 import { EvidencePane } from './EvidencePane';
@@ -14,11 +14,22 @@ interface Props {
   notes: readonly string[];
 }
 
+/** Open the most external entry first: it walks the whole path (ARP → … → pod), as the article does. */
+const ENTRY_PREFERENCE: EntryKind[] = ['load-balancer', 'external-ip', 'node-port', 'cluster-ip', 'flow'];
+
+function preferredTree(trees: readonly PathTree[]): number {
+  for (const kind of ENTRY_PREFERENCE) {
+    const index = trees.findIndex((t) => t.entry.kind === kind);
+    if (index >= 0) return index;
+  }
+  return 0;
+}
+
 export function PathPanel({ snapshotId, trees, notes }: Props) {
-  const [treeIndex, setTreeIndex] = useState(0);
+  const [treeIndex, setTreeIndex] = useState(() => preferredTree(trees));
   const [selectedId, setSelectedId] = useState<string>(ENTRY_ID);
   useEffect(() => {
-    setTreeIndex(0);
+    setTreeIndex(preferredTree(trees));
     setSelectedId(ENTRY_ID);
   }, [trees]);
   const tree = trees[Math.min(treeIndex, trees.length - 1)] ?? null;
@@ -50,23 +61,23 @@ export function PathPanel({ snapshotId, trees, notes }: Props) {
     <div className="pathpanel">
       <div className="pathpanel-main">
         <div className="pathpanel-bar">
-          <span role="tablist" aria-label="Entry points">
-            {trees.map((t, i) => (
-              <button
-                key={`${t.entry.label}-${i}`}
-                type="button"
-                role="tab"
-                className="tab"
-                aria-selected={i === treeIndex}
-                onClick={() => {
-                  setTreeIndex(i);
-                  setSelectedId(ENTRY_ID);
-                }}
-              >
-                {t.entry.label}
-              </button>
-            ))}
-          </span>
+          <label className="inline-field entry-pick">
+            <span className="muted">Entry {trees.length > 1 ? `(${trees.length})` : ''}</span>
+            <select
+              aria-label="Entry point"
+              value={treeIndex}
+              onChange={(e) => {
+                setTreeIndex(Number(e.target.value));
+                setSelectedId(ENTRY_ID);
+              }}
+            >
+              {trees.map((t, i) => (
+                <option key={`${t.entry.label}-${i}`} value={i}>
+                  {t.entry.label}
+                </option>
+              ))}
+            </select>
+          </label>
           <span className="dispositions">
             {Object.entries(tree.dispositions).map(([d, n]) => (
               <span key={d} className={`chip tone-${d}`}>
@@ -99,7 +110,9 @@ function Legend() {
       <span className="chip tone-node-not-captured">node not captured</span>
       <span className="chip tone-dropped">dropped / rejected</span>
       <span className="chip tone-unevaluable">unevaluable</span>
-      <span className="muted">edge labels: rule counters · fork branches: probability, dashed when inferred from kube-proxy's convention</span>
+      <span className="muted" title="Edge labels are the rule counters; fork branches carry their probability, dashed and marked (inferred) when it comes from kube-proxy's convention rather than the rule text">
+        edges: counters · branches: probability, dashed = inferred
+      </span>
     </div>
   );
 }

@@ -1,10 +1,10 @@
 // Left rail: the open snapshot, the views (Alt+1…8), search and the theme switch.
 
 import { useApp } from '../state/app-context';
-import { defaultRoute, VIEWS } from '../ui-logic/route';
+import { VIEWS } from '../ui-logic/route';
 
 export function Sidebar() {
-  const { route, navigate, snapshot, snapshots, snapshotId, openSnapshot, theme, toggleTheme, setPaletteOpen } = useApp();
+  const { route, goToView, snapshot, snapshots, snapshotId, openSnapshot, theme, toggleTheme, setPaletteOpen } = useApp();
   return (
     <nav className="sidebar" aria-label="Views">
       <div className="brand">kube-netpath</div>
@@ -34,7 +34,7 @@ export function Sidebar() {
                 className={`nav-item${route.view === v.view ? ' active' : ''}`}
                 aria-current={route.view === v.view ? 'page' : undefined}
                 disabled={disabled}
-                onClick={() => navigate(defaultRoute(v.view))}
+                onClick={() => goToView(v.view)}
                 title={`Alt+${i + 1}`}
               >
                 <span>{v.label}</span>

@@ -4,7 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { SnapshotSummary } from '../../../db/api-types';
 import type { KnpApi, KnpBridge } from '../../../electron/ipc-contract';
-import type { Route } from '../ui-logic/route';
+import { defaultRoute, type Route, type ViewName } from '../ui-logic/route';
 import { errorMessage } from './errors';
 
 export type Theme = 'light' | 'dark';
@@ -20,6 +20,8 @@ export interface AppContextValue {
   openSnapshot(id: number | null, route?: Route): void;
   route: Route;
   navigate(route: Route): void;
+  /** a view as it was last left (selection, filter), or its default */
+  goToView(view: ViewName): void;
   theme: Theme;
   toggleTheme(): void;
   paletteOpen: boolean;
@@ -41,6 +43,7 @@ export function AppProvider({ bridge, children }: { bridge: KnpBridge; children:
   const [snapshotsError, setSnapshotsError] = useState<string | null>(null);
   const [snapshotId, setSnapshotId] = useState<number | null>(null);
   const [route, setRoute] = useState<Route>({ view: 'library' });
+  const [visited, setVisited] = useState<Partial<Record<ViewName, Route>>>({});
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const [paletteOpen, setPaletteOpen] = useState(false);
 
@@ -65,8 +68,16 @@ export function AppProvider({ bridge, children }: { bridge: KnpBridge; children:
     void refreshSnapshots();
   }, [refreshSnapshots]);
 
+  const navigate = useCallback((next: Route) => {
+    setRoute(next);
+    setVisited((v) => ({ ...v, [next.view]: next }));
+  }, []);
+
+  const goToView = useCallback((view: ViewName) => navigate(visited[view] ?? defaultRoute(view)), [navigate, visited]);
+
   const openSnapshot = useCallback((id: number | null, next?: Route) => {
     setSnapshotId(id);
+    setVisited({});
     setRoute(next ?? (id === null ? { view: 'library' } : { view: 'overview' }));
   }, []);
 
@@ -81,13 +92,14 @@ export function AppProvider({ bridge, children }: { bridge: KnpBridge; children:
       snapshot: snapshots?.find((s) => s.id === snapshotId) ?? null,
       openSnapshot,
       route,
-      navigate: setRoute,
+      navigate,
+      goToView,
       theme,
       toggleTheme: () => setTheme((t) => (t === 'dark' ? 'light' : 'dark')),
       paletteOpen,
       setPaletteOpen,
     }),
-    [bridge, snapshots, snapshotsError, refreshSnapshots, snapshotId, openSnapshot, route, theme, paletteOpen],
+    [bridge, snapshots, snapshotsError, refreshSnapshots, snapshotId, openSnapshot, route, navigate, goToView, theme, paletteOpen],
   );
   return <AppContext.Provider value={value}>{children}</AppContext.Provider>;
 }

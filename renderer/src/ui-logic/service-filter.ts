@@ -9,7 +9,7 @@
 import type { ServiceRow } from '../../../db/api-types';
 import { cidrContains, parseCidr, type ParsedCidr } from './ip';
 
-export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
+const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
 const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 
 export type FilterTerm =
@@ -39,7 +39,7 @@ interface Token {
 
 const FIELDS = ['ns', 'type', 'ip', 'port'] as const;
 
-export function tokenize(input: string): { tokens: Token[]; errors: FilterError[] } {
+function tokenize(input: string): { tokens: Token[]; errors: FilterError[] } {
   const tokens: Token[] = [];
   const errors: FilterError[] = [];
   let i = 0;

@@ -1,6 +1,6 @@
 // Host veth ↔ netns ↔ pod interface ↔ pod, with how each link was established and any conflict.
 
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import type { SourceRef } from '../analysis/model';
 import type { VethMatch } from '../analysis/veths/types';
 import { EvidencePane } from '../components/EvidencePane';
@@ -18,51 +18,54 @@ function vethKey(m: VethMatch): string {
 }
 
 function searchText(m: VethMatch): string {
-  return [m.node, m.hostIfname, m.master, m.netns, m.podIfname, m.podMac, m.hostMac, ...m.addresses, m.podNamespace && m.podName ? `${m.podNamespace}/${m.podName}` : null, m.confidence, m.sandboxId]
+  return [m.node, m.hostIfname, m.master, m.netns, m.podIfname, m.podMac, m.hostMac, ...m.addresses, podLabel(m), m.confidence, m.sandboxId]
     .filter((t) => t)
     .join(' ')
     .toLowerCase();
 }
 
+function podLabel(m: VethMatch): string {
+  return m.podName ? `${m.podNamespace ?? '?'}/${m.podName}` : '';
+}
+
 const COLUMNS: Column<VethMatch>[] = [
-  { id: 'node', header: 'Node', width: '100px', render: (m) => m.node, compare: (a, b) => a.node.localeCompare(b.node) || a.hostIfindex - b.hostIfindex },
-  { id: 'host', header: 'Host veth', width: 'minmax(130px, 1fr)', render: (m) => <span className="mono">{m.hostIfindex}: {m.hostIfname}{m.peerIfindex !== null ? `@if${m.peerIfindex}` : ''}</span>, compare: (a, b) => a.hostIfname.localeCompare(b.hostIfname) },
-  { id: 'master', header: 'Master', width: '64px', render: (m) => m.master ?? '—' },
-  { id: 'netns', header: 'Netns', width: 'minmax(150px, 1.3fr)', render: (m) => <span className="mono">{m.netns ?? (m.netnsId !== null ? `nsid ${m.netnsId}` : '—')}</span>, compare: (a, b) => (a.netns ?? '').localeCompare(b.netns ?? '') },
-  { id: 'podif', header: 'Pod if', width: '70px', render: (m) => <span className="mono">{m.podIfname ? `${m.podIfindex ?? '?'}: ${m.podIfname}` : '—'}</span> },
-  { id: 'addresses', header: 'Addresses', width: '110px', render: (m) => <span className="mono">{m.addresses.join(', ') || '—'}</span>, compare: (a, b) => compareIp(a.addresses[0] ?? '', b.addresses[0] ?? '') },
-  { id: 'pod', header: 'Pod', width: 'minmax(170px, 1.4fr)', render: (m) => (m.podName ? `${m.podNamespace ?? '?'}/${m.podName}` : <span className="muted">no pod</span>), compare: (a, b) => (a.podName ?? '').localeCompare(b.podName ?? '') },
+  { id: 'node', header: 'Node', width: '92px', render: (m) => m.node, compare: (a, b) => a.node.localeCompare(b.node) || a.hostIfindex - b.hostIfindex },
+  { id: 'host', header: 'Host veth', width: '150px', render: (m) => <span className="mono">{m.hostIfindex}: {m.hostIfname}{m.peerIfindex !== null ? `@if${m.peerIfindex}` : ''}</span>, compare: (a, b) => a.hostIfname.localeCompare(b.hostIfname) },
+  { id: 'master', header: 'Master', width: '52px', render: (m) => m.master ?? '—' },
+  { id: 'netns', header: 'Netns', width: 'minmax(150px, 1.4fr)', render: (m) => <span className="mono" title={m.netns ?? ''}>{m.netns ?? (m.netnsId !== null ? `nsid ${m.netnsId}` : '—')}</span>, compare: (a, b) => (a.netns ?? '').localeCompare(b.netns ?? '') },
+  { id: 'podif', header: 'Pod if', width: '62px', render: (m) => <span className="mono">{m.podIfname ? `${m.podIfindex ?? '?'}: ${m.podIfname}` : '—'}</span> },
+  { id: 'addresses', header: 'Addresses', width: '100px', render: (m) => <span className="mono">{m.addresses.join(', ') || '—'}</span>, compare: (a, b) => compareIp(a.addresses[0] ?? '', b.addresses[0] ?? '') },
+  { id: 'pod', header: 'Pod', width: 'minmax(160px, 1.4fr)', render: (m) => (m.podName ? <span title={podLabel(m)}>{podLabel(m)}</span> : <span className="muted">no pod</span>), compare: (a, b) => podLabel(a).localeCompare(podLabel(b)) },
   {
     id: 'confidence',
     header: 'Confidence',
-    width: '92px',
+    width: '84px',
     render: (m) => <span className={`conf conf-${m.confidence}`}>{m.confidence} {m.score.toFixed(2)}</span>,
     compare: (a, b) => a.score - b.score,
   },
   {
     id: 'methods',
     header: 'Methods',
-    width: 'minmax(150px, 1.2fr)',
-    render: (m) => (
-      <span>
-        {m.methods.map((r) => (
-          <span key={r.method} className={r.agrees ? 'method ok' : 'method bad'} title={r.detail}>
-            {r.agrees ? '✓' : '✗'}
-            {r.method}{' '}
-          </span>
-        ))}
-      </span>
-    ),
+    width: '70px',
+    render: (m) => {
+      const agree = m.methods.filter((r) => r.agrees).length;
+      const title = m.methods.map((r) => `${r.agrees ? '✓' : '✗'} ${r.method}: ${r.detail}`).join('\n');
+      return (
+        <span title={title}>
+          <span className="method ok">✓{agree}</span>
+          {agree < m.methods.length ? <span className="method bad"> ✗{m.methods.length - agree}</span> : null}
+        </span>
+      );
+    },
+    compare: (a, b) => a.methods.filter((r) => r.agrees).length - b.methods.filter((r) => r.agrees).length,
   },
-  { id: 'conflicts', header: 'Conflicts', width: 'minmax(90px, 0.8fr)', render: (m) => (m.conflicts.length ? <span className="sev-text-error" title={m.conflicts.join('\n')}>{m.conflicts.join('; ')}</span> : ''), compare: (a, b) => a.conflicts.length - b.conflicts.length },
+  { id: 'conflicts', header: 'Conflicts', width: 'minmax(80px, 0.8fr)', render: (m) => (m.conflicts.length ? <span className="sev-text-error" title={m.conflicts.join('\n')}>{m.conflicts.join('; ')}</span> : ''), compare: (a, b) => a.conflicts.length - b.conflicts.length },
 ];
 
-export function InterfacesView({ filter: initialFilter }: { filter: string }) {
+export function InterfacesView({ filter }: { filter: string }) {
   const snapshotId = useSnapshotId();
-  const { api } = useApp();
+  const { api, navigate } = useApp();
   const veths = useLoad(() => api.listVeths({ snapshotId }), [api, snapshotId]);
-  const [filter, setFilter] = useState(initialFilter);
-  useEffect(() => setFilter(initialFilter), [initialFilter]);
   const deferred = useDeferredValue(filter.trim().toLowerCase());
   const [selected, setSelected] = useState<string | null>(null);
   const [evidence, setEvidence] = useState<SourceRef[]>([]);
@@ -76,7 +79,7 @@ export function InterfacesView({ filter: initialFilter }: { filter: string }) {
     <div className="view view-interfaces">
       <header className="view-head">
         <h2>Interfaces &amp; pods</h2>
-        <FilterBar label="Interface filter" value={filter} onChange={setFilter} errors={[]} placeholder="node, veth, netns, address, pod…" status={`${rows.length} of ${veths.data.matches.length}`} />
+        <FilterBar label="Interface filter" value={filter} onChange={(text) => navigate({ view: 'interfaces', filter: text })} errors={[]} placeholder="node, veth, netns, address, pod…" status={`${rows.length} of ${veths.data.matches.length}`} />
       </header>
       <div className="interfaces-split">
         <div className="interfaces-table">
@@ -95,8 +98,9 @@ export function InterfacesView({ filter: initialFilter }: { filter: string }) {
           />
         </div>
         <div className="interfaces-side">
-          {current ? (
-            <section className="veth-detail" aria-label="Correlation detail">
+          <section className="veth-detail" aria-label="Correlation detail">
+            {current ? (
+              <>
               <h3 className="mono">
                 {current.node} {current.hostIfname}
               </h3>
@@ -112,8 +116,11 @@ export function InterfacesView({ filter: initialFilter }: { filter: string }) {
                   {c}
                 </div>
               ))}
-            </section>
-          ) : null}
+              </>
+            ) : (
+              <div className="muted pad">Select a veth to see how it was tied to its pod.</div>
+            )}
+          </section>
           <ExpertInfo title="Correlation findings" items={findings} onOpenSource={(s) => setEvidence([s])} empty="Every veth was tied to a pod." />
           <EvidencePane snapshotId={snapshotId} sources={evidence} />
         </div>

@@ -1,6 +1,6 @@
 // A node's nftables ruleset: tables → chains → rules with counters, jump links, find, history.
 
-import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import type { SourceRef } from '../analysis/model';
 import { EvidencePane } from '../components/EvidencePane';
 import { RuleList } from '../components/RuleList';
@@ -47,7 +47,8 @@ export function RulesView({ node: routeNode, find, target }: { node: string | nu
   const [history, setHistory] = useState<number[]>([]);
   const [matchIndex, setMatchIndex] = useState(0);
 
-  const search = useMemo(() => (model ? searchRows(model.rows, parseRuleQuery(query)) : { indices: [], preferred: null }), [model, query]);
+  const deferredQuery = useDeferredValue(query);
+  const search = useMemo(() => (model ? searchRows(model.rows, parseRuleQuery(deferredQuery)) : { indices: [], preferred: null }), [model, deferredQuery]);
   const matchSet = useMemo(() => new Set(search.indices), [search]);
 
   const go = (index: number): void => {
@@ -55,7 +56,9 @@ export function RulesView({ node: routeNode, find, target }: { node: string | nu
     setReveal((r) => r + 1);
   };
 
-  useEffect(() => setQuery(find), [find]);
+  useEffect(() => {
+    setQuery(find);
+  }, [find]);
   useEffect(() => {
     const index = model && target ? targetIndex(model, target) : null;
     if (index !== null) go(index);

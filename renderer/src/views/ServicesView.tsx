@@ -1,6 +1,6 @@
 // Every Service in a filterable, sortable list; the selected one's packet path below it.
 
-import { useDeferredValue, useMemo, useRef } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef } from 'react';
 import type { ServiceRow } from '../../../db/api-types';
 import { FilterBar } from '../components/FilterBar';
 import { ErrorNote, Loading } from '../components/Status';
@@ -12,7 +12,7 @@ import { compareIp } from '../ui-logic/ip';
 import { matchService, parseServiceFilter } from '../ui-logic/service-filter';
 import { ServicePath } from './ServicePath';
 
-export function serviceKey(s: ServiceRow): string {
+function serviceKey(s: ServiceRow): string {
   return `${s.namespace}/${s.name}`;
 }
 
@@ -61,6 +61,18 @@ export function ServicesView({ selected }: { selected: string | null }) {
   }, [services.data, parsed]);
   const current = services.data?.find((s) => serviceKey(s) === selected) ?? null;
 
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
+      if ((e.key === '/' && !typing) || ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f')) {
+        e.preventDefault();
+        inputRef.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   return (
     <div className="view view-services">
       <header className="view-head">
@@ -71,7 +83,7 @@ export function ServicesView({ selected }: { selected: string | null }) {
           value={filter}
           onChange={setFilter}
           errors={live.errors}
-          placeholder="filter: text  ns:kube-*  type:LoadBalancer  ip:10.43.0.0/16  port:80/tcp  !ns:kube-system"
+          placeholder="filter (/): text  ns:kube-*  type:LoadBalancer  ip:10.43.0.0/16  port:80/tcp  !ns:kube-system"
           status={services.data ? `${rows.length} of ${services.data.length}` : ''}
         />
       </header>

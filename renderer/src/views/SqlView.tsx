@@ -84,7 +84,7 @@ export function SqlView() {
       {error ? <ErrorNote error={error} /> : null}
       {result ? (
         <div className="sql-status muted" role="status">
-          {result.rows.length} rows{result.truncated ? ' (truncated)' : ''} · {elapsed.toFixed(0)} ms
+          {result.rows.length} {result.rows.length === 1 ? 'row' : 'rows'}{result.truncated ? ' (truncated)' : ''} · {elapsed.toFixed(0)} ms
         </div>
       ) : null}
       <div className="sql-result">{result ? <VirtualTable label="Query result" rows={rows} columns={columns} rowKey={(r) => String(r.index)} empty="The query returned no rows." /> : null}</div>

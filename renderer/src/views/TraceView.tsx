@@ -42,11 +42,11 @@ export function TraceView() {
       <form className="trace-form" onSubmit={(e) => void submit(e)}>
         <label className="inline-field">
           <span className="muted">From</span>
-          <input className="mono" aria-label="From" value={form.from} onChange={(e) => set({ from: e.target.value })} placeholder="external or an IP" />
+          <input className="mono" aria-label="Source address" value={form.from} onChange={(e) => set({ from: e.target.value })} placeholder="external or an IP" />
         </label>
         <label className="inline-field">
           <span className="muted">To</span>
-          <input className="mono" aria-label="To" value={form.to} onChange={(e) => set({ to: e.target.value })} placeholder="192.168.28.61:80" aria-invalid={form.to !== '' && !parsed.ok} />
+          <input className="mono" aria-label="Destination address and port" value={form.to} onChange={(e) => set({ to: e.target.value })} placeholder="192.168.28.61:80" aria-invalid={form.to !== '' && !parsed.ok} />
         </label>
         <label className="inline-field">
           <span className="muted">Protocol</span>

@@ -13,7 +13,7 @@ import type { IndexedChain, IndexedRule } from './rule-index';
 import type { RulePair } from './rules';
 import type { CounterDelta, EndpointCounter, NodePair, RuleCounterDelta, ServiceCounterRollup } from './types';
 
-export function counterDelta(before: NftCounter, after: NftCounter): CounterDelta {
+function counterDelta(before: NftCounter, after: NftCounter): CounterDelta {
   const reset = after.packets < before.packets || after.bytes < before.bytes;
   return reset
     ? { packets: after.packets, bytes: after.bytes, reset }
@@ -44,7 +44,7 @@ function addressOf(endpoint: string): string {
 }
 
 /** `of 7 new connections to default/nginx, 3 went to 10.42.0.204, 3 to 10.42.2.228, 1 to 10.42.4.11` */
-export function rollupSentence(service: string, total: number, endpoints: readonly EndpointCounter[]): string {
+function rollupSentence(service: string, total: number, endpoints: readonly EndpointCounter[]): string {
   const parts = endpoints.map((e, k) => `${e.packets} ${k === 0 ? 'went ' : ''}to ${e.address}`);
   const reset = endpoints.filter((e) => e.reset).map((e) => e.address);
   const fresh = endpoints.filter((e) => e.newInB).map((e) => e.address);

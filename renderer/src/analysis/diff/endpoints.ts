@@ -60,15 +60,15 @@ function countsText(counts: Map<string, number>): string {
   return [...counts].sort(([x], [y]) => compareText(x, y)).map(([n, c]) => `${n} ×${c}`).join(', ');
 }
 
-/** Services whose endpoints left some nodes and arrived on others. */
+/** Services with fewer endpoints on some nodes and more on others. */
 function movedFindings(a: EndpointsByService, b: EndpointsByService): Finding[] {
   const out: Finding[] = [];
   for (const [service, before] of a) {
     const after = b.get(service);
     const ca = nodeCounts(before);
     const cb = nodeCounts(after);
-    const left = [...ca.keys()].filter((n) => !cb.has(n)).sort(compareText);
-    const arrived = [...cb.keys()].filter((n) => !ca.has(n)).sort(compareText);
+    const left = [...ca.keys()].filter((n) => (cb.get(n) ?? 0) < ca.get(n)!).sort(compareText);
+    const arrived = [...cb.keys()].filter((n) => (ca.get(n) ?? 0) < cb.get(n)!).sort(compareText);
     if (left.length === 0 || arrived.length === 0) continue;
     const evidence = [[...before.values()][0]?.source, after && [...after.values()][0]?.source].filter((x): x is SourceRef => !!x);
     out.push({

@@ -105,8 +105,8 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
   }
 
   const paths = diffPaths(
-    { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) ? n : `${n} (A only)`), traceNodes: pairing.pairs.map((p) => p.a) },
-    { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? `${n} (B only)`, traceNodes: pairing.pairs.map((p) => p.b) },
+    { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) || !pairing.toA.has(n) ? n : `${n} (A)`), traceNodes: pairing.pairs.map((p) => p.a) },
+    { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? (pairing.byA.has(n) ? `${n} (B)` : n), traceNodes: pairing.pairs.map((p) => p.b) },
     pairing,
   );
   sections.paths = paths.changes;

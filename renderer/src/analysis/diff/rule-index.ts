@@ -122,7 +122,7 @@ export function indexRule(rule: NftRule, names: ChainNames): IndexedRule {
   };
 }
 
-export function valueText(v: NftValue): string {
+function valueText(v: NftValue): string {
   switch (v.kind) {
     case 'literal':
       return v.text;

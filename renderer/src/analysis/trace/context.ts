@@ -3,9 +3,9 @@
 // VTEP MAC, kube-proxy's chain names, the veth correlation and who announces each LB address.
 
 import { buildKubeProxyChainIndex, type KubeProxyChainRef } from '../kubeproxy-names';
-import type { KubeEndpointSlice, KubeEvent, KubePod, KubeService, NodeData, SnapshotData, SourceRef } from '../model';
-import { correlateVeths, type VethCorrelation } from '../veths';
-import { canonicalIp, parseCidr, type Cidr } from './ip';
+import type { KubeEndpointSlice, KubeEvent, KubeNode, KubePod, KubeService, NodeData, SnapshotData, SourceRef } from '../model';
+import { correlateVeths, type VethCorrelation, type VethMatch } from '../veths';
+import { canonicalIp, maskAddr, maskV4, parseCidr, parseIp, type Cidr } from './ip';
 import { buildNftIndex, type NftIndex } from './nft-index';
 import { buildNodeNet, type NodeNet } from './routing';
 import type { AnnouncerSource, EndpointRef, Protocol, ServiceRef } from './types';
@@ -15,7 +15,16 @@ export interface CapturedNode {
   data: NodeData;
   net: NodeNet;
   nft: NftIndex;
+  /** bridge fdb sources by `master|mac` (lower case), in capture order */
+  fdbByMaster: Map<string, SourceRef[]>;
 }
+
+export interface ChainOwner {
+  service: ServiceRef;
+  endpoint: string | null;
+}
+
+type PodCidr = { cidr: Cidr; node: string; source: SourceRef };
 
 export interface Announcer {
   node: string;
@@ -30,12 +39,21 @@ export interface TraceContext {
   clusterNodes: string[];
   nodeByAddress: Map<string, string>;
   nodeByVtepMac: Map<string, string>;
-  podCidrs: { cidr: Cidr; node: string; source: SourceRef }[];
+  podCidrs: PodCidr[];
+  /** pod CIDRs by prefix length (longest first), then by network: the first one listed wins */
+  podCidrsByLength: { len: number; byNetwork: Map<number, PodCidr> }[];
+  clusterNodeByName: Map<string, KubeNode>;
+  /** hostNetwork pods by `ns/name` */
+  hostPods: Map<string, KubePod>;
+  /** veth matches by `node|hostIfname`: the first one listed wins */
+  vethByHostIfname: Map<string, VethMatch>;
   podsByIp: Map<string, KubePod>;
   endpointsByAddr: Map<string, EndpointRef>;
   servicesByKey: Map<string, KubeService>;
   slicesByService: Map<string, KubeEndpointSlice[]>;
   chainRefs: Map<string, KubeProxyChainRef>;
+  /** serviceForChain's answers, by chain name */
+  chainOwners: Map<string, ChainOwner | null>;
   veths: VethCorrelation;
   /** announcers of each LoadBalancer address, from events and ServiceLB pods */
   announcers: Map<string, Announcer[]>;
@@ -104,10 +122,45 @@ function buildAnnouncers(snapshot: SnapshotData): Map<string, Announcer[]> {
   return byAddress;
 }
 
+function fdbByMaster(data: NodeData): Map<string, SourceRef[]> {
+  const out = new Map<string, SourceRef[]>();
+  for (const f of data.fdb) {
+    if (f.master === null) continue;
+    const key = `${f.master}|${f.mac.toLowerCase()}`;
+    const list = out.get(key);
+    if (list) list.push(f.source);
+    else out.set(key, [f.source]);
+  }
+  return out;
+}
+
+function indexPodCidrs(podCidrs: PodCidr[]): TraceContext['podCidrsByLength'] {
+  const byLength = new Map<number, Map<number, PodCidr>>();
+  for (const p of podCidrs) {
+    if (p.cidr.addr.v6) continue;
+    let byNetwork = byLength.get(p.cidr.len);
+    if (!byNetwork) {
+      byNetwork = new Map();
+      byLength.set(p.cidr.len, byNetwork);
+    }
+    if (!byNetwork.has(p.cidr.addr.n)) byNetwork.set(p.cidr.addr.n, p);
+  }
+  return [...byLength].sort((a, b) => b[0] - a[0]).map(([len, byNetwork]) => ({ len, byNetwork }));
+}
+
+function firstBy<K, V>(items: readonly V[], key: (v: V) => K | null): Map<K, V> {
+  const out = new Map<K, V>();
+  for (const v of items) {
+    const k = key(v);
+    if (k !== null && !out.has(k)) out.set(k, v);
+  }
+  return out;
+}
+
 function buildContext(snapshot: SnapshotData): TraceContext {
   const captured = new Map<string, CapturedNode>();
   for (const data of snapshot.nodes) {
-    captured.set(data.name, { name: data.name, data, net: buildNodeNet(data), nft: buildNftIndex(data.ruleset) });
+    captured.set(data.name, { name: data.name, data, net: buildNodeNet(data), nft: buildNftIndex(data.ruleset), fdbByMaster: fdbByMaster(data) });
   }
   const nodeByAddress = new Map<string, string>();
   const nodeByVtepMac = new Map<string, string>();
@@ -163,6 +216,7 @@ function buildContext(snapshot: SnapshotData): TraceContext {
     else slicesByService.set(key, [slice]);
   }
   const clusterNodes = [...new Set([...snapshot.cluster.nodes.map((n) => n.name), ...captured.keys()])].sort();
+  const veths = correlateVeths(snapshot);
   return {
     snapshot,
     captured,
@@ -170,12 +224,17 @@ function buildContext(snapshot: SnapshotData): TraceContext {
     nodeByAddress,
     nodeByVtepMac,
     podCidrs,
+    podCidrsByLength: indexPodCidrs(podCidrs),
+    clusterNodeByName: firstBy(snapshot.cluster.nodes, (n) => n.name),
+    hostPods: firstBy(snapshot.cluster.pods, (p) => (p.hostNetwork ? `${p.namespace}/${p.name}` : null)),
+    vethByHostIfname: firstBy(veths.matches, (m) => `${m.node}|${m.hostIfname}`),
     podsByIp,
     endpointsByAddr,
     servicesByKey: new Map(snapshot.cluster.services.map((s) => [`${s.namespace}/${s.name}`, s])),
     slicesByService,
     chainRefs: buildKubeProxyChainIndex(snapshot.cluster.services, snapshot.cluster.endpointSlices),
-    veths: correlateVeths(snapshot),
+    chainOwners: new Map(),
+    veths,
     announcers: buildAnnouncers(snapshot),
   };
 }
@@ -197,7 +256,16 @@ export function endpointFor(ctx: TraceContext, address: string, port: number | n
 }
 
 /** The Service a kube-proxy chain belongs to, by its name (hash or nftables-mode name). */
-export function serviceForChain(ctx: TraceContext, chain: string): { service: ServiceRef; endpoint: string | null } | null {
+export function serviceForChain(ctx: TraceContext, chain: string): ChainOwner | null {
+  let owner = ctx.chainOwners.get(chain);
+  if (owner === undefined) {
+    owner = chainOwner(ctx, chain);
+    ctx.chainOwners.set(chain, owner);
+  }
+  return owner;
+}
+
+function chainOwner(ctx: TraceContext, chain: string): ChainOwner | null {
   const ref = ctx.chainRefs.get(chain);
   if (!ref) return null;
   const [namespace, name] = ref.serviceKey.split('/');
@@ -213,13 +281,19 @@ export function serviceForChain(ctx: TraceContext, chain: string): { service: Se
 export function nodeForAddress(ctx: TraceContext, ip: string): { node: string; via: 'address' | 'pod-cidr'; source: SourceRef | null } | null {
   const byAddr = ctx.nodeByAddress.get(canonicalIp(ip));
   if (byAddr) return { node: byAddr, via: 'address', source: null };
-  const addr = parseCidr(ip);
+  const addr = parseIp(ip);
   if (!addr) return null;
-  let best: TraceContext['podCidrs'][number] | null = null;
-  for (const p of ctx.podCidrs) {
-    if (p.cidr.addr.v6 !== addr.addr.v6 || p.cidr.len > addr.len) continue;
-    if (parseCidr(`${ip}/${p.cidr.len}`)?.addr.n !== p.cidr.addr.n) continue;
-    if (!best || p.cidr.len > best.cidr.len) best = p;
+  if (addr.v6) {
+    let best: PodCidr | null = null;
+    for (const p of ctx.podCidrs) {
+      if (!p.cidr.addr.v6 || maskAddr(addr, p.cidr.len).n !== p.cidr.addr.n) continue;
+      if (!best || p.cidr.len > best.cidr.len) best = p;
+    }
+    return best ? { node: best.node, via: 'pod-cidr', source: best.source } : null;
   }
-  return best ? { node: best.node, via: 'pod-cidr', source: best.source } : null;
+  for (const { len, byNetwork } of ctx.podCidrsByLength) {
+    const p = byNetwork.get(maskV4(addr.n, len));
+    if (p) return { node: p.node, via: 'pod-cidr', source: p.source };
+  }
+  return null;
 }

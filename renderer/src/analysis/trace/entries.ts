@@ -10,7 +10,7 @@ import { interfaceAddress } from './routing';
 import type { EntryPoint, Hop, PacketState, PathSegment, Protocol, ServiceRef } from './types';
 import { DEFAULT_MAX_LEAVES, hop, run, type RunBudget } from './walk';
 import { newCursor } from './netfilter';
-import type { Walk } from './walk-types';
+import { append, type Walk } from './walk-types';
 
 export interface Origin {
   /** an external client (address or unknown) entering on a node */
@@ -49,16 +49,16 @@ function newWalk(ctx: TraceContext, node: CapturedNode, packet: PacketState, ser
     toLocal: false,
     locallyGenerated: false,
     hops: [],
-    chains: [],
-    nodes: [node.name],
+    chains: null,
+    nodes: append(null, node.name),
     probability: 1,
     inferred: false,
-    assumptions: [],
+    assumptions: null,
     conditions: {},
     service,
     endpoint: null,
-    path: [],
-    seen: [],
+    path: null,
+    seen: null,
   };
 }
 
@@ -79,7 +79,7 @@ function arrivalInterface(node: CapturedNode, address: string): string | null {
 }
 
 function nodeInternalIp(name: string, node: CapturedNode | null, ctx?: TraceContext): string | null {
-  const kube = ctx?.snapshot.cluster.nodes.find((n) => n.name === name);
+  const kube = ctx?.clusterNodeByName.get(name);
   const internal = kube?.addresses.find((a) => a.type === 'InternalIP' && !a.address.includes(':'));
   if (internal) return internal.address;
   if (!node) return null;
@@ -204,12 +204,12 @@ export function traceEntry(ctx: TraceContext, req: EntryRequest, maxLeaves = DEF
           hops: stub.hops,
           end: {
             type: 'leaf',
-            id: stub.path.length === 0 ? 'root' : stub.path.join('.'),
+            id: 'root',
             disposition: 'node-not-captured',
             reason: `enters on node ${a.node}, not captured`,
             probability: stub.probability,
             inferred: false,
-            assumptions: stub.assumptions,
+            assumptions: [],
             packet: stub.packet,
             service: entry.service,
             endpoint: null,
@@ -237,12 +237,12 @@ export function traceEntry(ctx: TraceContext, req: EntryRequest, maxLeaves = DEF
     const random = req.announcers.every((a) => a.source === 'metallb-bgp');
     const segments = req.announcers.map((a, i) => {
       const s = startOn(a, withArp);
-      s.walk.path = [i];
+      s.walk.path = append(null, i);
       if (s.leaf) {
         (s.leaf.end as { id: string }).id = String(i);
         return s.leaf;
       }
-      if (!random) s.walk.assumptions.push(`${a.node} receives the traffic`);
+      if (!random) s.walk.assumptions = append(s.walk.assumptions, `${a.node} receives the traffic`);
       s.walk.probability = random ? 1 / req.announcers.length : 1;
       s.walk.inferred = random;
       return run(s.walk, budget);

@@ -13,16 +13,28 @@ export function parseIp(text: string): IpAddr | null {
 }
 
 function parseIp4(text: string): IpAddr | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
   let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    n = n * 256 + v;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return null;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      if (part > 255) return null;
+      digits++;
+    } else {
+      return null;
+    }
   }
-  return { v6: false, n };
+  if (dots !== 3 || digits === 0) return null;
+  return { v6: false, n: n * 256 + part };
 }
 
 function parseIp6(text: string): IpAddr | null {
@@ -83,10 +95,20 @@ export function formatIp(addr: IpAddr): string {
   return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
 }
 
-/** The canonical text of an address, or the input unchanged when it is not one. */
+const canonicalMemo = new Map<string, string>();
+const CANONICAL_MEMO_MAX = 1 << 18;
+
+/** The canonical text of an address, or the input unchanged when it is not one. Memoised: the
+ * engine canonicalises the same few thousand addresses millions of times. */
 export function canonicalIp(text: string): string {
-  const a = parseIp(text);
-  return a ? formatIp(a) : text;
+  let c = canonicalMemo.get(text);
+  if (c === undefined) {
+    const a = parseIp(text);
+    c = a ? formatIp(a) : text;
+    if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+    canonicalMemo.set(text, c);
+  }
+  return c;
 }
 
 /** `10.42.0.0/16`, a bare address (full length) or `default`; null when not a prefix. */
@@ -101,11 +123,14 @@ export function parseCidr(text: string, v6Default = false): Cidr | null {
   return { addr: maskAddr(addr, len), len };
 }
 
+/** An IPv4 address (as a number) with all but its first `len` bits cleared. */
+export function maskV4(n: number, len: number): number {
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return (n & mask) >>> 0;
+}
+
 export function maskAddr(addr: IpAddr, len: number): IpAddr {
-  if (!addr.v6) {
-    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-    return { v6: false, n: (addr.n & mask) >>> 0 };
-  }
+  if (!addr.v6) return { v6: false, n: maskV4(addr.n, len) };
   const mask = len === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - len)) - 1n);
   return { v6: true, n: addr.n & mask };
 }

@@ -35,8 +35,8 @@ import {
   type ValueKind,
 } from './nft-index';
 import { interfaceAddress, isLocalAddress } from './routing';
-import type { Hop, HopKind, HopObject, StepAction, Transform } from './types';
-import type { BranchSpec, Outcome, Walk } from './walk-types';
+import type { ChainVisit, Hop, HopKind, HopObject, StepAction, Transform } from './types';
+import { append, trailIncludes, type BranchSpec, type Outcome, type Walk } from './walk-types';
 
 export interface Frame {
   chain: ChainIndex;
@@ -105,6 +105,19 @@ function top(w: Walk): Frame {
   return nf.stack[nf.stack.length - 1];
 }
 
+/** A chain's visit record never changes: built once per (node, chain) and shared by every leaf. */
+const chainVisits = new WeakMap<ChainIndex, ChainVisit>();
+
+function chainVisit(node: string, chain: ChainIndex): ChainVisit {
+  let v = chainVisits.get(chain);
+  if (!v || v.node !== node) {
+    const t = chain.table.table;
+    v = { node, family: t.family, table: t.name, chain: chain.chain.name };
+    chainVisits.set(chain, v);
+  }
+  return v;
+}
+
 export function enterChain(w: Walk, chain: ChainIndex): void {
   const nf = w.nf as NfCursor;
   let candidates: number[] | null = null;
@@ -113,8 +126,7 @@ export function enterChain(w: Walk, chain: ChainIndex): void {
     candidates = mergePositions(chain.dispatch.byKey.get(key) ?? [], chain.dispatch.rest);
   }
   nf.stack.push({ chain, candidates, idx: 0, stmt: 0, randomDecided: false, pending: [] });
-  const t = chain.table.table;
-  w.chains.push({ node: w.node.name, family: t.family, table: t.name, chain: chain.chain.name });
+  w.chains = append(w.chains, chainVisit(w.node.name, chain));
   const owner = serviceForChain(w.ctx, chain.chain.name);
   if (owner) {
     w.service = owner.service;
@@ -585,7 +597,7 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
               unevaluableHop(w, frame, rule, `session affinity check (${s.text}): a new connection has no affinity entry, not matched`),
             );
             const note = 'session affinity: a new client (no recent entry)';
-            if (!w.assumptions.includes(note)) w.assumptions.push(note);
+            if (!trailIncludes(w.assumptions, note)) w.assumptions = append(w.assumptions, note);
             advance(frame);
             return null;
           }

@@ -30,7 +30,7 @@ import type {
   PathSegment,
   StepAction,
 } from './types';
-import type { BranchSpec, Outcome, Stage, Walk } from './walk-types';
+import { append, trailArray, trailIncludes, type BranchSpec, type Outcome, type Stage, type Walk } from './walk-types';
 
 const OVERLAY_KINDS: ReadonlySet<string> = new Set(['vxlan', 'ipip', 'wireguard', 'geneve', 'gre', 'gretap', 'ip6tnl', 'sit', 'vti']);
 const MAX_NODE_HOPS = 16;
@@ -47,12 +47,7 @@ export function cloneWalk(w: Walk): Walk {
     nf: w.nf ? cloneCursor(w.nf) : null,
     packet: { ...w.packet, conntrack: { ...w.packet.conntrack } },
     hops: [],
-    chains: [...w.chains],
-    nodes: [...w.nodes],
-    assumptions: [...w.assumptions],
     conditions: { ...w.conditions },
-    path: [...w.path],
-    seen: [...w.seen],
   };
 }
 
@@ -70,17 +65,17 @@ export function hop(
 function makeLeaf(w: Walk, disposition: Disposition, reason: string): PathLeaf {
   return {
     type: 'leaf',
-    id: w.path.length === 0 ? 'root' : w.path.join('.'),
+    id: w.path === null ? 'root' : trailArray(w.path).join('.'),
     disposition,
     reason,
     probability: w.probability,
     inferred: w.inferred,
-    assumptions: w.assumptions,
+    assumptions: trailArray(w.assumptions),
     packet: w.packet,
     service: w.service,
     endpoint: w.endpoint,
-    nodes: w.nodes,
-    chains: w.chains,
+    nodes: trailArray(w.nodes),
+    chains: trailArray(w.chains),
   };
 }
 
@@ -100,10 +95,10 @@ export function run(w: Walk, budget: RunBudget, pending: Outcome | null = null):
   const spec = outcome;
   const branches: PathBranch[] = spec.branches.map((b: BranchSpec, i) => {
     const child = cloneWalk(w);
-    child.path.push(i);
+    child.path = append(child.path, i);
     child.probability *= b.probability;
     child.inferred ||= b.inferred;
-    if (b.assumption !== null) child.assumptions.push(b.assumption);
+    if (b.assumption !== null) child.assumptions = append(child.assumptions, b.assumption);
     const first = b.apply(child);
     return {
       label: b.label,
@@ -181,11 +176,11 @@ function routeStep(w: Walk): Outcome | null {
   const net = w.node.net;
   const p = w.packet;
   const loopKey = `${w.node.name}|${p.dst}|${w.stage}`;
-  if (w.seen.includes(loopKey) || w.nodes.length > MAX_NODE_HOPS) {
+  if (trailIncludes(w.seen, loopKey) || w.nodes.size > MAX_NODE_HOPS) {
     w.hops.push(hop(w, 'loop', 'LOOP', { type: 'node', name: w.node.name }, `routing loop: ${p.dst} routed on ${w.node.name} again`));
     return { type: 'leaf', disposition: 'loop', reason: `routing loop at ${w.node.name}` };
   }
-  w.seen.push(loopKey);
+  w.seen = append(w.seen, loopKey);
   const result: RouteResult = lookupRoute(net, {
     src: p.src,
     dst: p.dst,
@@ -318,11 +313,7 @@ function deliverToVeth(w: Walk, veth: VethMatch): Outcome {
 function bridgeEvidence(w: Walk, bridge: string): Hop['evidence'] {
   const n = w.node.net.neighbours.get(`${bridge}|${canonicalIp(w.packet.dst)}`);
   const out = n ? [n.source] : [];
-  if (n?.lladdr) {
-    for (const f of w.node.data.fdb) {
-      if (f.mac.toLowerCase() === n.lladdr.toLowerCase() && f.master === bridge) out.push(f.source);
-    }
-  }
+  if (n?.lladdr) out.push(...(w.node.fdbByMaster.get(`${bridge}|${n.lladdr.toLowerCase()}`) ?? []));
   return out;
 }
 
@@ -340,7 +331,7 @@ function podWithoutVeth(w: Walk, where: string): Outcome {
       ),
     );
     const note = `veth of ${pod.namespace}/${pod.name} not identified`;
-    w.assumptions.push(note);
+    w.assumptions = append(w.assumptions, note);
     return { type: 'leaf', disposition: 'delivered', reason: `delivered to pod ${pod.namespace}/${pod.name} (veth not identified)` };
   }
   w.hops.push(hop(w, 'drop', 'DROPPED', interfaceObject(w, where), `no pod on ${where} has ${w.packet.dst}`));
@@ -358,7 +349,7 @@ function egress(w: Walk): Outcome | null {
     return veth ? deliverToVeth(w, veth) : podWithoutVeth(w, oif);
   }
   if (kind === 'veth') {
-    const veth = w.ctx.veths.matches.find((m) => m.node === w.node.name && m.hostIfname === oif);
+    const veth = w.ctx.vethByHostIfname.get(`${w.node.name}|${oif}`);
     return veth ? deliverToVeth(w, veth) : podWithoutVeth(w, oif);
   }
   if (OVERLAY_KINDS.has(kind) || /^(flannel|vxlan|tunl|wg|cilium_)/.test(oif)) return overlay(w, oif, kind);
@@ -408,7 +399,7 @@ function overlay(w: Walk, dev: string, kind: string): Outcome | null {
     }
   }
   if (remote) {
-    const node = ctx.snapshot.cluster.nodes.find((n) => n.name === remote);
+    const node = ctx.clusterNodeByName.get(remote);
     if (node) evidence.push(node.source);
   }
   w.hops.push(
@@ -437,15 +428,15 @@ function toNode(w: Walk, target: string, tunnelDev: string | null, viaAddress: s
       ...hop(w, 'node-not-captured', 'NOT_CAPTURED', { type: 'node', name: target }, expectedPod ? `node ${target} not captured (expected pod ${expectedPod.namespace}/${expectedPod.name})` : `node ${target} not captured`),
       node: target,
     });
-    w.nodes.push(target);
+    w.nodes = append(w.nodes, target);
     return { type: 'leaf', disposition: 'node-not-captured', reason: `continues on node ${target}, not captured` };
   }
-  if (w.nodes.length > MAX_NODE_HOPS) {
+  if (w.nodes.size > MAX_NODE_HOPS) {
     return { type: 'leaf', disposition: 'loop', reason: 'more than 16 node hops' };
   }
   const ingress = ingressInterface(next, tunnelDev, viaAddress);
   w.node = next;
-  w.nodes.push(target);
+  w.nodes = append(w.nodes, target);
   w.locallyGenerated = false;
   w.toLocal = false;
   w.route = null;
@@ -472,10 +463,7 @@ function ingressInterface(node: CapturedNode, tunnelDev: string | null, viaAddre
 
 function deliverLocal(w: Walk): Outcome {
   const ep = w.endpoint;
-  const pod =
-    ep?.podName && ep.podNamespace
-      ? w.ctx.snapshot.cluster.pods.find((x) => x.namespace === ep.podNamespace && x.name === ep.podName && x.hostNetwork)
-      : undefined;
+  const pod = ep?.podName && ep.podNamespace ? w.ctx.hostPods.get(`${ep.podNamespace}/${ep.podName}`) : undefined;
   const detail = pod
     ? `host process on ${w.node.name} (hostNetwork pod ${pod.namespace}/${pod.name}) at ${w.packet.dst}:${w.packet.dport}`
     : `host process on ${w.node.name} at ${w.packet.dst}:${w.packet.dport}`;

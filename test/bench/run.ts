@@ -1,0 +1,303 @@
+// `npm run bench`: a 5,000-Service × 10-endpoint cluster, timed end to end, every figure printed
+// next to a baseline measured in the same run on the same input.
+//
+//   esbuild test/bench/run.ts --bundle --platform=node --format=esm --packages=external \
+//     --outfile=out/bench/run.js && node --expose-gc out/bench/run.js [--services N] [--endpoints M] [--runs R]
+//
+// Imports run in a child process each (fresh temp library, peak memory = the child's maxRSS).
+// `nft -c -f` (nftables' own parser checking the same ruleset text) runs inside a throwaway
+// network namespace and needs root; without root that baseline is skipped and says so.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { openReadonly, openWritable } from '../../db/connection';
+import { importBundle } from '../../db/import';
+import { loadSnapshot } from '../../db/queries/snapshot-data';
+import { listServices } from '../../db/queries/services';
+import { traceAllServices } from '../../renderer/src/analysis/trace/index';
+import { diffSnapshots } from '../../renderer/src/analysis/diff/index';
+import { generateCluster, renderBundle, writeBundleFolder, type ClusterOptions } from '../fixtures/generate-cluster';
+
+const SELF = fileURLToPath(import.meta.url);
+
+// ---------------------------------------------------------------------------------------------
+// child mode: one import, report time and peak RSS
+
+async function childImport(bundle: string, dbPath: string): Promise<void> {
+  const t0 = performance.now();
+  const db = openWritable(dbPath);
+  const result = await importBundle(db, bundle);
+  db.close();
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, snapshotId: result.snapshotId, diagnostics: result.diagnostics.length }) + '\n');
+}
+
+if (process.argv[2] === '--child-import') {
+  await childImport(process.argv[3], process.argv[4]);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SERVICES = arg('--services', 5000);
+const ENDPOINTS = arg('--endpoints', 10);
+const RUNS = Math.max(3, arg('--runs', 3));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+function timeIt(fn: () => void, runs = RUNS): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+async function timeAsync(fn: () => Promise<void>, runs = RUNS): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+function importInChild(bundle: string, work: string): { ms: number; maxRssKiB: number; diagnostics: number } {
+  const times: number[] = [];
+  const rss: number[] = [];
+  let diagnostics = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const lib = mkdtempSync(join(work, 'lib-'));
+    const out = spawnSync(process.execPath, [SELF, '--child-import', bundle, join(lib, 'library.sqlite')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (out.status !== 0) throw new Error(`import child failed: ${out.stderr}`);
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { ms: number; maxRssKiB: number; diagnostics: number };
+    times.push(r.ms);
+    rss.push(r.maxRssKiB);
+    diagnostics = r.diagnostics;
+    rmSync(lib, { recursive: true, force: true });
+  }
+  return { ms: median(times), maxRssKiB: Math.max(...rss), diagnostics };
+}
+
+/** `nft -c -f FILE` inside a throwaway netns: nftables' own parser on the same text. */
+function nftCheck(file: string): number | string {
+  if (process.getuid?.() !== 0) return 'skipped (not root)';
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'skipped (no nft)';
+  }
+  const ns = `knp-bench-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', file], { encoding: 'utf8' });
+      times.push(performance.now() - t0);
+      if (r.status !== 0) return `failed: ${r.stderr.split('\n')[0]}`;
+    }
+    return median(times);
+  } finally {
+    execFileSync('ip', ['netns', 'delete', ns]);
+  }
+}
+
+/** A bare better-sqlite3 insert of `rows` rows shaped like nft_rules, in one transaction. */
+function bareInsert(work: string, rows: number, text: string[]): number {
+  return timeIt(() => {
+    const file = join(work, `bare-${Math.random()}.sqlite`);
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE r (id INTEGER PRIMARY KEY, chain_id INTEGER, position INTEGER, text TEXT, packets INTEGER, bytes INTEGER, line INTEGER)');
+    const ins = db.prepare('INSERT INTO r (chain_id, position, text, packets, bytes, line) VALUES (?, ?, ?, ?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < rows; i++) ins.run(i >> 4, i & 15, text[i % text.length], i, i * 60, i);
+    })();
+    db.close();
+    rmSync(file, { force: true });
+    rmSync(file + '-wal', { force: true });
+    rmSync(file + '-shm', { force: true });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the table
+
+interface Row {
+  figure: string;
+  median: number | null;
+  unit: string;
+  baseline: string;
+  baselineValue: number | null;
+  target: string;
+  pass: boolean | null;
+}
+const rows: Row[] = [];
+const fmt = (v: number | null, unit: string) => (v === null ? '—' : unit === 'ms' ? `${v.toFixed(0)} ms` : `${v.toFixed(0)} ${unit}`);
+
+function printTable(): void {
+  const head = ['figure', 'median', 'baseline', 'ratio', 'target', 'result'];
+  const body = rows.map((r) => [
+    r.figure,
+    fmt(r.median, r.unit),
+    r.baseline,
+    r.median !== null && r.baselineValue ? `${(r.median / r.baselineValue).toFixed(2)}×` : '—',
+    r.target,
+    r.pass === null ? 'n/a' : r.pass ? 'PASS' : 'MISS',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log('\n' + line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'knp-bench-'));
+  try {
+    console.log(`kube-netpath bench: ${SERVICES} Services × ${ENDPOINTS} endpoints, medians of ${RUNS} runs, node ${process.version}`);
+    const base: ClusterOptions = { services: SERVICES, endpointsPerService: ENDPOINTS, nodes: 1, mode: 'iptables-nft', seed: 42, localPolicyFraction: 0 };
+
+    let t0 = performance.now();
+    const cluster1 = generateCluster(base);
+    const files1 = renderBundle(cluster1);
+    await writeBundleFolder(files1, join(work, 'one-node'));
+    const cluster3 = generateCluster({ ...base, nodes: 3 });
+    await writeBundleFolder(renderBundle(cluster3), join(work, 'three-nodes'));
+    const changed = generateCluster({ ...base, nodes: 3, counters: 'per-node' });
+    await writeBundleFolder(renderBundle(changed), join(work, 'three-nodes-b'));
+    const rulesetFile = join(work, 'one-node/nodes/node-0000/nft-ruleset.txt');
+    const rulesetText = readFileSync(rulesetFile, 'utf8');
+    const ruleLines = rulesetText.split('\n').filter((l) => l.startsWith('\t\t') && !l.startsWith('\t\ttype ')).length;
+    console.log(
+      `generated in ${((performance.now() - t0) / 1000).toFixed(1)} s: one node's ruleset ${ruleLines} rules, ${(statSync(rulesetFile).size / 1e6).toFixed(1)} MB; ` +
+        `${cluster1.pods.length} pods on ${cluster1.nodes.length} cluster nodes`,
+    );
+
+    // baselines
+    const nft = nftCheck(rulesetFile);
+    const readSplit = timeIt(() => {
+      readFileSync(rulesetFile, 'utf8').split('\n');
+    });
+    const sample = rulesetText.split('\n').filter((l) => l.startsWith('\t\t')).slice(0, 1000);
+    const bare = bareInsert(work, ruleLines, sample);
+    const nftMs = typeof nft === 'number' ? nft : null;
+    console.log(`baselines: nft -c -f ${typeof nft === 'number' ? `${nft.toFixed(0)} ms` : nft}; bare insert of ${ruleLines} rows ${bare.toFixed(0)} ms; read+split ${readSplit.toFixed(0)} ms`);
+
+    // import: one node, then three nodes with identical rules
+    const one = importInChild(join(work, 'one-node'), work);
+    rows.push({
+      figure: 'import, 1 node',
+      median: one.ms,
+      unit: 'ms',
+      baseline: nftMs !== null ? `nft -c -f ${nftMs.toFixed(0)} ms` : String(nft),
+      baselineValue: nftMs,
+      target: '≤ 0.5× nft -c',
+      pass: nftMs !== null ? one.ms <= nftMs / 2 : null,
+    });
+    rows.push({ figure: 'import, 1 node (vs bare insert)', median: one.ms, unit: 'ms', baseline: `bare insert ${bare.toFixed(0)} ms`, baselineValue: bare, target: '—', pass: null });
+    rows.push({ figure: 'import, 1 node (vs read+split)', median: one.ms, unit: 'ms', baseline: `read+split ${readSplit.toFixed(0)} ms`, baselineValue: readSplit, target: '—', pass: null });
+    rows.push({ figure: 'import peak RSS, 1 node', median: one.maxRssKiB / 1024, unit: 'MiB', baseline: '—', baselineValue: null, target: '< 1024 MiB', pass: one.maxRssKiB / 1024 < 1024 });
+    const three = importInChild(join(work, 'three-nodes'), work);
+    rows.push({
+      figure: 'import, 3 nodes, same rules',
+      median: three.ms,
+      unit: 'ms',
+      baseline: `1-node import ${one.ms.toFixed(0)} ms`,
+      baselineValue: one.ms,
+      target: 'rules parsed once',
+      pass: null,
+    });
+    rows.push({ figure: 'import peak RSS, 3 nodes', median: three.maxRssKiB / 1024, unit: 'MiB', baseline: '—', baselineValue: null, target: '< 1024 MiB', pass: three.maxRssKiB / 1024 < 1024 });
+
+    // one library with two snapshots for load / trace / diff / list
+    const libDir = mkdtempSync(join(work, 'lib-'));
+    const libPath = join(libDir, 'library.sqlite');
+    const wdb = openWritable(libPath);
+    const a = await importBundle(wdb, join(work, 'three-nodes'));
+    const b = await importBundle(wdb, join(work, 'three-nodes-b'));
+    const rulesets = (wdb.prepare('SELECT count(*) AS n FROM nft_rulesets').get() as { n: number }).n;
+    wdb.close();
+    console.log(`library: 2 snapshots, ${rulesets} distinct rulesets stored (3 identical nodes per snapshot)`);
+    const rdb = openReadonly(libPath);
+
+    const load = timeIt(() => {
+      loadSnapshot(rdb, a.snapshotId);
+    });
+    rows.push({ figure: 'loadSnapshot, 3 nodes', median: load, unit: 'ms', baseline: `read+split ${readSplit.toFixed(0)} ms`, baselineValue: readSplit, target: '—', pass: null });
+
+    const snapA = loadSnapshot(rdb, a.snapshotId)!;
+    const snapB = loadSnapshot(rdb, b.snapshotId)!;
+    let trees = 0;
+    const trace = timeIt(() => {
+      // a fresh copy each run so no per-snapshot cache carries over
+      const fresh = loadSnapshot(rdb, a.snapshotId)!;
+      const t = performance.now();
+      trees = traceAllServices(fresh).reduce((n, s) => n + s.trees.length, 0);
+      traceTimes.push(performance.now() - t);
+    });
+    void trace;
+    const traceMs = median(traceTimes.splice(0));
+    rows.push({ figure: `traceAllServices (${trees} trees)`, median: traceMs, unit: 'ms', baseline: `loadSnapshot ${load.toFixed(0)} ms`, baselineValue: load, target: '< 2000 ms', pass: traceMs < 2000 });
+
+    const diff = timeIt(() => {
+      const fa = loadSnapshot(rdb, a.snapshotId)!;
+      const fb = loadSnapshot(rdb, b.snapshotId)!;
+      const t = performance.now();
+      diffSnapshots(fa, fb);
+      traceTimes.push(performance.now() - t);
+    });
+    void diff;
+    void snapA;
+    void snapB;
+    const diffMs = median(traceTimes.splice(0));
+    rows.push({ figure: 'diffSnapshots (counters changed)', median: diffMs, unit: 'ms', baseline: `loadSnapshot ${load.toFixed(0)} ms`, baselineValue: load, target: '< 2000 ms', pass: diffMs < 2000 });
+
+    // first rows of the Services table
+    const harness = join(process.cwd(), 'electron/web/server.ts');
+    let servicesRows = 0;
+    const list = timeIt(() => {
+      servicesRows = listServices(rdb, a.snapshotId).length;
+    });
+    rows.push({
+      figure: existsSync(harness) ? 'Services first rows (listServices API; UI harness not wired in bench yet)' : 'Services first rows (listServices round trip; no UI harness)',
+      median: list,
+      unit: 'ms',
+      baseline: `${servicesRows} rows`,
+      baselineValue: null,
+      target: '< 1000 ms',
+      pass: list < 1000,
+    });
+    rdb.close();
+    void timeAsync;
+    printTable();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const traceTimes: number[] = [];
+await main();

@@ -1,0 +1,228 @@
+// End to end: the built renderer in Chromium against the web harness and a temporary library.
+// Imports the article bundle, walks every main view, checks the linked panes and writes a
+// screenshot of each view to test-results/screenshots/. The page must not reach past the
+// harness origin.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebServer, type WebServer } from '../../electron/web/server';
+import { tarFolder } from '../fixtures/bundles/make-tarball';
+
+const ROOT = join(__dirname, '../..');
+const RENDERER = join(ROOT, 'out/renderer');
+const SHOTS = join(ROOT, 'test-results/screenshots');
+const ARTICLE = join(ROOT, 'test/fixtures/bundles/article');
+const SVC_CHAIN = 'KUBE-SVC-2CMXP7HKUVJN7L6M';
+const EXT_CHAIN = 'KUBE-EXT-2CMXP7HKUVJN7L6M';
+const NGINX_POD = 'nginx-7c5ddbdf54-tz9qm';
+const ENDPOINTS = ['10.42.0.204', '10.42.2.228', '10.42.4.11'];
+
+let dir: string;
+let server: WebServer;
+let browser: Browser;
+let page: Page;
+const foreign: string[] = [];
+const pageErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function openView(label: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: new RegExp(`^${label}`) }).click();
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(RENDERER, 'index.html'))) execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  await mkdir(SHOTS, { recursive: true });
+  dir = await mkdtemp(join(tmpdir(), 'knp-e2e-'));
+  await writeFile(join(dir, 'article.tar.gz'), await tarFolder(ARTICLE));
+  server = await startWebServer({ dbPath: join(dir, 'library.sqlite'), port: 0, rendererDir: RENDERER });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  const origin = new URL(server.url).origin;
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith('data:') && new URL(url).origin !== origin) foreign.push(url);
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('kube-netpath UI', () => {
+  it('imports the article bundle with progress and a diagnostics report', async () => {
+    await expect(page.getByRole('heading', { name: 'Library' }).isVisible()).resolves.toBe(true);
+    await page.getByLabel('Bundle path').fill(join(dir, 'article.tar.gz'));
+    await page.getByLabel('Snapshot name').fill('article');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = page.getByTestId('import-result');
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(/Imported #\d+ article.*nodes roger-nuc0, roger-nuc1/);
+    await page.getByRole('progressbar', { name: 'Import progress' }).waitFor();
+    expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    const report = page.getByRole('region', { name: 'Import diagnostics' });
+    expect(await report.textContent()).toMatch(/info \d+/i);
+    expect(await page.getByRole('row', { name: /article/ }).count()).toBe(1);
+    await shot('library');
+  });
+
+  it('opens the snapshot overview with nodes, counts and Expert-Info findings', async () => {
+    await page.getByRole('button', { name: 'Open snapshot' }).click();
+    await page.getByRole('heading', { name: 'article' }).waitFor();
+    const nodes = page.getByRole('grid', { name: 'Nodes' });
+    await nodes.getByRole('row', { name: /roger-nuc2/ }).waitFor();
+    expect(await nodes.getByRole('row', { name: /roger-nuc2/ }).textContent()).toContain('not captured');
+    expect(await nodes.getByRole('row', { name: /roger-nuc1/ }).textContent()).toContain('captured');
+    expect(await page.getByRole('region', { name: 'Findings' }).textContent()).toMatch(/Findings \(\d+\)/);
+    await shot('overview');
+  });
+
+  it('filters Services as you type and draws the path of default/nginx', async () => {
+    await openView('Services');
+    const filter = page.getByLabel('Service filter');
+    await filter.fill('type:Foo');
+    expect(await page.locator('.filterbar').getAttribute('data-state')).toBe('invalid');
+    expect(await page.locator('.filterbar-status').textContent()).toMatch(/type: expects/);
+    await filter.fill('ns:default type:lo port:80');
+    expect(await page.locator('.filterbar').getAttribute('data-state')).toBe('valid');
+    const services = page.getByRole('grid', { name: 'Services' });
+    await expect.poll(() => services.getByRole('row').count()).toBe(2);
+    await services.getByRole('row', { name: /nginx/ }).click();
+
+    const diagram = page.getByTestId('path-diagram');
+    await diagram.waitFor();
+    const text = (await diagram.textContent()) ?? '';
+    expect(text).toContain(SVC_CHAIN);
+    for (const address of ENDPOINTS) expect(text).toContain(address);
+    expect(text).toContain(`default/${NGINX_POD}`);
+    expect(text).toMatch(/inferred/);
+    expect(await page.locator('.box.tone-node-not-captured').count()).toBeGreaterThan(0);
+
+    const hop = page.locator('g.box', { hasText: `jump ${SVC_CHAIN}` }).first();
+    await hop.click();
+    expect(await hop.getAttribute('data-selected')).toBe('true');
+    expect(await page.locator('.outline-item.selected').textContent()).toContain(`jump ${SVC_CHAIN}`);
+    await page.locator('.excerpt-line.hit').waitFor();
+    expect(await page.locator('.excerpt-line.hit').textContent()).toContain(`jump ${SVC_CHAIN}`);
+    expect(await page.getByTestId('evidence-file').textContent()).toMatch(/^nodes\/roger-nuc\d\/nft-ruleset\.txt:\d+/);
+
+    await page.locator('.outline').focus();
+    await page.keyboard.press('ArrowDown');
+    const selectedId = await page.locator('g.box[data-selected="true"]').getAttribute('data-id');
+    expect(selectedId).not.toBeNull();
+    await shot('services');
+  });
+
+  it('shows the veth ↔ netns ↔ pod table', async () => {
+    await openView('Interfaces');
+    const row = page.getByRole('grid', { name: 'Veths' }).getByRole('row', { name: /veth56cecc8b/ });
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain('cni-357001b9-24ca-5619-df3a-4dfe972bb930');
+    expect(text).toContain(`default/${NGINX_POD}`);
+    expect(text).toContain('10.42.0.204');
+    expect(text).toMatch(/high|medium|low/);
+    await row.click();
+    expect(await page.getByRole('region', { name: 'Correlation detail' }).textContent()).toMatch(/netns-name|peer-ifindex/);
+    await shot('interfaces');
+  });
+
+  it('finds a chain in the ruleset and follows a jump link', async () => {
+    await openView('Rules');
+    await page.getByRole('combobox', { name: 'Node' }).selectOption('roger-nuc1');
+    await page.getByLabel('Find chain, IP or port').fill(EXT_CHAIN);
+    const selected = page.locator('.rl-row.selected');
+    await expect.poll(() => selected.locator('[data-chain-name]').getAttribute('data-chain-name')).toBe(EXT_CHAIN);
+    await page.locator('.rl-rule-row .chain-link', { hasText: SVC_CHAIN }).first().click();
+    await expect.poll(() => selected.locator('[data-chain-name]').getAttribute('data-chain-name')).toBe(SVC_CHAIN);
+    expect(await page.getByRole('button', { name: /Back/ }).isEnabled()).toBe(true);
+    expect(await page.locator('.excerpt-line.hit').textContent()).toContain(`chain ${SVC_CHAIN}`);
+    await shot('rules');
+    await page.getByRole('button', { name: /Back/ }).click();
+    await expect.poll(() => selected.locator('[data-chain-name]').getAttribute('data-chain-name')).toBe(EXT_CHAIN);
+  });
+
+  it('lists routes per node and netns', async () => {
+    await openView('Routes');
+    await page.getByRole('combobox', { name: 'Node' }).selectOption('roger-nuc1');
+    const routes = page.getByRole('grid', { name: 'Routes' });
+    await routes.getByRole('row', { name: /10\.42\.0\.0\/24/ }).waitFor();
+    expect(await routes.getByRole('row', { name: /10\.42\.0\.0\/24/ }).textContent()).toContain('flannel.1');
+    expect(await page.getByRole('list', { name: 'Network namespaces' }).getByRole('button').count()).toBeGreaterThan(1);
+    await shot('routes');
+  });
+
+  it('traces an arbitrary flow into the same diagram', async () => {
+    await openView('Trace');
+    await page.getByLabel('Destination address and port').fill('192.168.28.61:80');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    const diagram = page.getByTestId('path-diagram');
+    await diagram.waitFor();
+    expect(await diagram.textContent()).toContain(SVC_CHAIN);
+    expect(await page.locator('.box-leaf.tone-delivered').count()).toBeGreaterThan(0);
+    await shot('trace');
+  });
+
+  it('searches from the command palette and navigates with Enter', async () => {
+    await page.keyboard.press('Control+k');
+    const input = page.getByRole('dialog', { name: 'Search' }).getByLabel('Search text');
+    await input.fill(SVC_CHAIN);
+    const hit = page.getByRole('option', { name: new RegExp(`chain\\s*${SVC_CHAIN}`) }).first();
+    await hit.waitFor();
+    await shot('palette');
+    await hit.hover();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Rules' }).waitFor();
+    await expect.poll(() => page.locator('.rl-row.selected [data-chain-name]').getAttribute('data-chain-name')).toBe(SVC_CHAIN);
+
+    await page.keyboard.press('Control+k');
+    await input.fill('default/nginx');
+    const service = page.getByRole('option', { name: /^service/ }).first();
+    await service.waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('path-diagram').waitFor();
+    expect(await page.getByRole('grid', { name: 'Services' }).getByRole('row', { selected: true }).textContent()).toContain('nginx');
+  });
+
+  it('runs a read-only SQL query into a grid and refuses writes', async () => {
+    await openView('SQL');
+    const editor = page.getByLabel('SQL');
+    await editor.fill("SELECT namespace, name, type FROM services WHERE name = 'nginx'");
+    await editor.press('Control+Enter');
+    const grid = page.getByRole('grid', { name: 'Query result' });
+    await grid.getByRole('row', { name: /LoadBalancer/ }).waitFor();
+    expect(await grid.getByRole('columnheader').allTextContents()).toEqual(['#', 'namespace', 'name', 'type']);
+    await shot('sql');
+    await editor.fill('DELETE FROM services');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).not.toBe('');
+  });
+
+  it('switches to the dark theme', async () => {
+    await page.getByRole('button', { name: 'Toggle theme' }).click();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await openView('Services');
+    await page.getByTestId('path-diagram').waitFor();
+    await shot('services-dark');
+  });
+
+  it('made no request outside the harness and threw no page errors', () => {
+    expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
