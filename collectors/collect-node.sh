@@ -33,6 +33,29 @@ knp_record() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$KNP_REC"
 }
 
+# knp_wait_timeout PID SECONDS TAG: wait for PID, killing it after SECONDS; sets $_knp_rc to its
+# exit status, 124 when it was killed. The watchdog is sent no signal (a trap racing with wait
+# is unreliable in some shells): it sleeps in a process whose pid it leaves in a file, and the
+# sleep is ended once PID is done; it kills PID only while $KNP_TMP exists and PID is not done.
+knp_wait_timeout() {
+  _knp_w="$KNP_TMP/watch.$3"
+  (
+    sleep "$2" &
+    echo $! >"$_knp_w.sleep"
+    wait $!
+    if [ -d "$KNP_TMP" ] && [ ! -e "$_knp_w.done" ]; then
+      : >"$_knp_w.timeout"
+      kill -9 "$1"
+    fi
+  ) </dev/null >/dev/null 2>&1 &
+  wait "$1"
+  _knp_rc=$?
+  : >"$_knp_w.done"
+  [ -s "$_knp_w.sleep" ] && kill "$(cat "$_knp_w.sleep")" 2>/dev/null
+  [ -e "$_knp_w.timeout" ] && _knp_rc=124
+  return 0
+}
+
 # knp_run REL_PATH COMMAND [ARGS...]: run COMMAND with its stdout in $KNP_ROOT/REL_PATH, under
 # a watchdog of $KNP_TIMEOUT seconds, and record it. Returns the command's exit status (124 on
 # timeout, 127 when the tool is missing). An output file that is empty after a failure is
@@ -55,21 +78,8 @@ knp_run() {
   fi
   _knp_t0=$(knp_now_ms)
   "$@" >"$_knp_out" 2>"$_knp_err" &
-  _knp_pid=$!
-  (
-    trap 'kill $! 2>/dev/null; exit 0' TERM
-    sleep "$KNP_TIMEOUT" &
-    wait $!
-    : >"$KNP_TMP/timeout.$_knp_n"
-    kill -9 "$_knp_pid"
-  ) >/dev/null 2>&1 &
-  _knp_wd=$!
-  wait "$_knp_pid"
-  _knp_rc=$?
-  kill "$_knp_wd" 2>/dev/null
-  wait "$_knp_wd" 2>/dev/null
-  if [ -e "$KNP_TMP/timeout.$_knp_n" ]; then
-    _knp_rc=124
+  knp_wait_timeout $! "$KNP_TIMEOUT" "$_knp_n"
+  if [ "$_knp_rc" -eq 124 ]; then
     printf 'timed out after %ss\n' "$KNP_TIMEOUT" >>"$_knp_err"
   fi
   _knp_t1=$(knp_now_ms)
@@ -176,7 +186,7 @@ knp_collect_node() {
       fi
     done
   fi
-  KNP_SHOWN='sysctl -e net.ipv4.ip_forward net.ipv4.conf.*.rp_filter net.bridge.bridge-nf-call-iptables ... (see knp_sysctl_keys)'
+  KNP_SHOWN='sysctl -e KEYS (forwarding, rp_filter, route_localnet, proxy_arp, arp_*, bridge-nf-call-*, conntrack, ip_local_port_range; per interface too)'
   # shellcheck disable=SC2046 # one argument per key
   knp_run "$_knp_nd/sysctl.txt" sysctl -e $(knp_sysctl_keys)
   KNP_SHOWN=
@@ -294,42 +304,51 @@ function mulmod(a, b,   hi, lo) { hi = int(a / 65536); lo = a % 65536; return ((
 function step(h, x) { h = mulmod((h + K0 + x * K1) % P, KA); h = mulmod(h, h); return (h + K2) % P }
 function rbit(h) { return int(mulmod(h, KB) / 32768) % 2 }
 function seedof(s,   h, i) { h = SEED; for (i = 1; i <= length(s); i++) h = step(h, ORD[substr(s, i, 1)] + 1); return h }
-# Prefix-preserving permutation of a bit string: bit i is flipped by a keyed function of the bits
-# before it, only past the first KEEP bits and only when the previous bit is 1, so that a
-# network address (all host bits 0) stays a network address.
-function permbits(b, keep, h,   i, n, x, prev, out) {
-  out = ""; prev = 0; n = length(b)
+# Prefix-preserving permutation of a bit string (Crypto-PAn style): past the first KEEP bits,
+# bit i is flipped by a keyed function of the bits before it. Two addresses sharing their first
+# N bits share the first N bits of their images, for every N: subnets map onto subnets.
+function permbits(b, keep, h,   i, n, x, out) {
+  out = ""; n = length(b)
   for (i = 1; i <= n; i++) {
     x = substr(b, i, 1) + 0
-    out = out ((i > keep && prev == 1 && rbit(h)) ? 1 - x : x)
-    h = step(h, x); prev = x
+    out = out ((i > keep && rbit(h)) ? 1 - x : x)
+    h = step(h, x)
   }
   return out
+}
+# A network written ADDR/LEN (host bits 0) stays one: the image of ADDR with its host bits
+# cleared is the network that holds the images of all of the network'"'"'s addresses.
+function masknet(orig, img, len,   n) {
+  n = length(orig)
+  if (len == "" || len + 0 >= n || substr(orig, len + 1) !~ /^0+$/) return img
+  return substr(img, 1, len) substr(orig, len + 1)
 }
 function tobits(v, w,   s) { s = ""; while (w-- > 0) { s = (v % 2) s; v = int(v / 2) } return s }
 function frombits(b,   v, i) { v = 0; for (i = 1; i <= length(b); i++) v = v * 2 + substr(b, i, 1); return v }
 function hexval(h,   v, i) { v = 0; for (i = 1; i <= length(h); i++) v = v * 16 + HEX[substr(h, i, 1)]; return v }
 function hex(v, w,   s) { s = ""; while (w-- > 0) { s = HEXD[v % 16] s; v = int(v / 16) } return s }
 function hexnz(v,   s) { s = hex(v, 4); sub(/^0+/, "", s); return s == "" ? "0" : s }
-function ip4(a,   o, n, i, b, r, f) {
-  if (a in MAP) return MAP[a]
+function ip4(a, len,   o, n, i, b, r, f) {
+  if (len == "" && (a in MAP)) return MAP[a]
   n = split(a, o, ".")
-  for (i = 1; i <= 4; i++) { if (o[i] + 0 > 255) return a }
+  for (i = 1; i <= 4; i++) { if (o[i] + 0 > 255 || length(o[i]) > 3) return a }
   if (o[1] + 0 == 0 || o[1] + 0 == 127 || o[1] + 0 >= 224) return a
   b = ""
   for (i = 1; i <= 4; i++) b = b tobits(o[i] + 0, 8)
   r = permbits(b, 8, SEED4)
   f = frombits(substr(r, 1, 8)) "." frombits(substr(r, 9, 8)) "." frombits(substr(r, 17, 8)) "." frombits(substr(r, 25, 8))
-  MAP[a] = f; MAPKIND[a] = "ip"; ORDER[++NMAP] = a
-  return f
+  if (!(a in MAP)) { MAP[a] = f; MAPKIND[a] = "ip"; ORDER[++NMAP] = a }
+  r = masknet(b, r, len)
+  return frombits(substr(r, 1, 8)) "." frombits(substr(r, 9, 8)) "." frombits(substr(r, 17, 8)) "." frombits(substr(r, 25, 8))
 }
 function mac(m,   g, n, i, b, r, f, pad, up) {
   if (m in MAP) return MAP[m]
   n = split(m, g, ":")
   pad = 1; up = (m ~ /[A-F]/)
   b = ""
-  for (i = 1; i <= 6; i++) { if (length(g[i]) < 2) pad = 0; b = b tobits(hexval(g[i]), 8) }
-  if (b ~ /^1+$/ || b ~ /^0+$/) return m
+  for (i = 1; i <= 6; i++) { if (length(g[i]) > 2) return m; if (length(g[i]) < 2) pad = 0; b = b tobits(hexval(g[i]), 8) }
+  # All-zero, and group (multicast/broadcast) addresses, which the IPs they carry decide.
+  if (b ~ /^0+$/ || substr(b, 8, 1) == "1") return m
   r = permbits(b, 24, SEEDM)
   f = ""
   for (i = 0; i < 6; i++) {
@@ -341,8 +360,8 @@ function mac(m,   g, n, i, b, r, f, pad, up) {
   return f
 }
 # IPv6: "" when s is not an address.
-function ip6(s,   t, dq, v4, left, right, ln, rn, lg, rg, g, i, n, b, r, f, best, bl, cur, cl) {
-  if (s in MAP) return MAP[s]
+function ip6(s, len,   t, dq, v4, left, right, ln, rn, lg, rg, g, i, n, b, r) {
+  if (len == "" && (s in MAP)) return MAP[s]
   t = s; v4 = ""
   if (match(t, /:[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/)) { v4 = substr(t, RSTART + 1); t = substr(t, 1, RSTART) "0:0" }
   if (t ~ /:::/ || t !~ /^[0-9A-Fa-f:]+$/) return ""
@@ -360,7 +379,7 @@ function ip6(s,   t, dq, v4, left, right, ln, rn, lg, rg, g, i, n, b, r, f, best
     for (i = 1; i <= 8; i++) { if (length(lg[i]) < 1 || length(lg[i]) > 4) return ""; g[i] = hexval(lg[i]) }
   }
   if (v4 != "") {
-    if (g[1] + g[2] + g[3] + g[4] + g[5] == 0 && g[6] == 65535) return substr(s, 1, length(s) - length(v4)) ip4(v4)
+    if (g[1] + g[2] + g[3] + g[4] + g[5] == 0 && g[6] == 65535) return substr(s, 1, length(s) - length(v4)) ip4(v4, "")
     return ""
   }
   n = 0; for (i = 1; i <= 8; i++) n += g[i]
@@ -368,6 +387,11 @@ function ip6(s,   t, dq, v4, left, right, ln, rn, lg, rg, g, i, n, b, r, f, best
   b = ""
   for (i = 1; i <= 8; i++) b = b tobits(g[i], 16)
   r = permbits(b, 16, SEED6)
+  if (!(s in MAP)) { MAP[s] = fmt6(r); MAPKIND[s] = "ip"; ORDER[++NMAP] = s }
+  return fmt6(masknet(b, r, len))
+}
+# 128 bits as an RFC 5952 IPv6 address (longest run of zero groups as "::").
+function fmt6(r,   g, i, best, bl, cur, cl, f) {
   for (i = 1; i <= 8; i++) g[i] = frombits(substr(r, (i - 1) * 16 + 1, 16))
   best = 0; bl = 0; cur = 0; cl = 0
   for (i = 1; i <= 8; i++) {
@@ -378,29 +402,29 @@ function ip6(s,   t, dq, v4, left, right, ln, rn, lg, rg, g, i, n, b, r, f, best
     if (bl >= 2 && i == best) { f = f "::"; i += bl - 1; continue }
     f = f ((f == "" || f ~ /:$/) ? "" : ":") hexnz(g[i])
   }
-  MAP[s] = f; MAPKIND[s] = "ip"; ORDER[++NMAP] = s
   return f
 }
-function run(s,   p, r, m) {
+# One run of address characters; LEN is the prefix length written right after it, if any.
+function run(s, len,   p, r, m) {
   if (match(s, MACRE)) return mac(s)
-  if (match(s, BRIDGEIDRE)) return substr(s, 1, 5) mac(substr(s, 6))
+  if (match(s, BRIDGEIDRE) && substr(s, 5, 1) == ".") return substr(s, 1, 5) mac(substr(s, 6))
   if (match(s, IP4RE)) {
     p = substr(s, 1, RLENGTH); r = substr(s, RLENGTH + 1)
     if (r ~ /^\.[0-9]/) return s
-    return ip4(p) r
+    return ip4(p, r == "" ? len : "") r
   }
   p = s; r = ""
   if (sub(/\.$/, "", p)) r = "."
-  m = ip6(p)
+  m = ip6(p, r == "" ? len : "")
   return m == "" ? s : m r
 }
-function line(s,   out, i, j, n, nm, before, after) {
+function line(s,   out, i, j, n, nm, before, after, st, ln, tail, plen) {
   for (i = 1; i <= NNAMES; i++) {
     nm = NAMES[i]; out = ""
     while ((j = index(s, nm)) > 0) {
       before = j > 1 ? substr(s, j - 1, 1) : ""
       after = substr(s, j + length(nm), 1)
-      if (before ~ /[A-Za-z0-9_-]/ || after ~ /[A-Za-z0-9_-]/) { out = out substr(s, 1, j + length(nm) - 1) }
+      if (before ~ /[A-Za-z0-9_]/ || after ~ /[A-Za-z0-9_]/) { out = out substr(s, 1, j + length(nm) - 1) }
       else { out = out substr(s, 1, j - 1) FAKE[nm] }
       s = substr(s, j + length(nm))
     }
@@ -408,8 +432,11 @@ function line(s,   out, i, j, n, nm, before, after) {
   }
   out = ""
   while (match(s, /[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*/)) {
-    out = out substr(s, 1, RSTART - 1) run(substr(s, RSTART, RLENGTH))
-    s = substr(s, RSTART + RLENGTH)
+    st = RSTART; ln = RLENGTH
+    tail = substr(s, st + ln, 4)
+    plen = match(tail, /^\/[0-9]+/) ? substr(tail, 2, RLENGTH - 1) : ""
+    out = out substr(s, 1, st - 1) run(substr(s, st, ln), plen)
+    s = substr(s, st + ln)
   }
   return out s
 }
@@ -424,7 +451,9 @@ BEGIN {
   SEED = h; K0 = mulmod(h, 69621) + 1; K1 = mulmod(K0, 69621) + 1; KA = mulmod(K1, 69621) % 2000000 + 3
   K2 = mulmod(KA, 48271) + 1; KB = mulmod(K2, 48271) % 2000000 + 3
   SEED4 = seedof("ipv4"); SEED6 = seedof("ipv6"); SEEDM = seedof("mac")
-  H = "[0-9A-Fa-f]"; H12 = H H "?"; D = "[0-9][0-9]?[0-9]?"
+  # No "?" or intervals: some awks match them shorter than the longest; lengths are checked in
+  # ip4() and mac().
+  H = "[0-9A-Fa-f]"; H12 = H "+"; D = "[0-9]+"
   MACRE = "^" H12 ":" H12 ":" H12 ":" H12 ":" H12 ":" H12 "$"
   BRIDGEIDRE = "^" H H H H "\\." H12 ":" H12 ":" H12 ":" H12 ":" H12 ":" H12 "$"
   IP4RE = "^" D "\\." D "\\." D "\\." D
@@ -473,16 +502,11 @@ knp_redact_tree() {
     mv "$_knp_f.knp-redacted" "$_knp_f"
   done
   sort -u "$_knp_map" -o "$_knp_map.sorted" && mv "$_knp_map.sorted" "$_knp_map"
-  while read -r _knp_kind _knp_real _knp_fake; do
+  while IFS=' ' read -r _knp_kind _knp_real _knp_fake; do
     if [ "$_knp_kind" = name ] && [ -d "$_knp_root/nodes/$_knp_real" ]; then
       mv "$_knp_root/nodes/$_knp_real" "$_knp_root/nodes/$_knp_fake"
     fi
   done <"$_knp_map"
-}
-
-# The fake name of NAME in MAPFILE (or NAME itself).
-knp_mapped_name() {
-  awk -v n="$2" '$1 == "name" && $2 == n { print $3; found = 1; exit } END { if (!found) print n }' "$1"
 }
 
 knp_usage() {

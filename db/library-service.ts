@@ -92,7 +92,7 @@ export class LibraryService implements KnpApi {
     const snapshot = findSnapshot(this.reader, args.snapshotId);
     if (!snapshot) throw new NotFoundError(`no snapshot with id ${args.snapshotId}`);
     const { data, trace } = this.load(args.snapshotId);
-    const nodes = nodeOverviews(data, trace);
+    const nodes = nodeOverviews(trace);
     return {
       snapshot,
       nodes,
@@ -224,7 +224,7 @@ function ruleCount(ruleset: NftRuleset | null): number {
   return n;
 }
 
-function nodeOverviews(data: SnapshotData, trace: TraceContext): NodeOverview[] {
+function nodeOverviews(trace: TraceContext): NodeOverview[] {
   return trace.clusterNodes.map((name) => {
     const node = trace.captured.get(name)?.data;
     if (!node) return { name, captured: false, interfaces: 0, routes: 0, rules: 0, netns: 0 };

@@ -17,6 +17,7 @@ import type {
 } from '../../renderer/src/analysis/model';
 import type { ParseOptions } from '../parsers/issues';
 import type { FileKind } from './classify';
+import type { RulesetFormat } from './parse-bundle';
 import { parseNftText } from '../parsers/nft-text';
 import { parseNftJson } from '../parsers/nft-json';
 import { parseIptablesSave } from '../parsers/iptables-save';
@@ -76,6 +77,16 @@ function asList<T>(parse: (text: string, opts: ParseOptions) => ParseResult<T | 
   };
 }
 
+/**
+ * The parser of each ruleset format (`nft_rulesets.format`). Loading a snapshot re-parses the
+ * stored ruleset file with the same parser that imported it.
+ */
+export const RULESET_PARSERS: Readonly<Record<RulesetFormat, (text: string, opts: ParseOptions) => ParseResult<NftRuleset>>> = {
+  'nft-text': parseNftText,
+  'nft-json': parseNftJson,
+  'iptables-save': parseIptablesSave,
+};
+
 /** Each bundle file kind and the parser that reads it; kinds without a parser are kept raw. */
 export const FILE_PARSERS: Partial<Record<FileKind, FileParser>> = {
   services: tagged('services', parseServices),
@@ -84,9 +95,9 @@ export const FILE_PARSERS: Partial<Record<FileKind, FileParser>> = {
   pods: tagged('pods', parsePods),
   nodes: tagged('nodes', parseNodes),
   events: tagged('events', parseEvents),
-  'nft-text': tagged('ruleset', parseNftText),
-  'nft-json': tagged('ruleset', parseNftJson),
-  'iptables-save': tagged('ruleset', parseIptablesSave),
+  'nft-text': tagged('ruleset', RULESET_PARSERS['nft-text']),
+  'nft-json': tagged('ruleset', RULESET_PARSERS['nft-json']),
+  'iptables-save': tagged('ruleset', RULESET_PARSERS['iptables-save']),
   'ip-link-json': tagged('interfaces', parseIpLinkJson),
   'ip-link-text': tagged('interfaces', parseIpLinkText),
   'ip-addr-json': tagged('addresses', parseIpAddrJson),

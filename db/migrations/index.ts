@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { update as update0010 } from './0010-initial';
+import { update as update0020 } from './0020-drop-rule-statements';
 
 // Schema versions only go up, in steps of 10 so a fix can slot in between (Signal Desktop's
 // migrations). Each runs in its own transaction and sets user_version.
@@ -8,7 +9,10 @@ export interface SchemaVersion {
   update: (db: Database.Database) => void;
 }
 
-export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [{ version: 10, update: update0010 }];
+export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
+  { version: 10, update: update0010 },
+  { version: 20, update: update0020 },
+];
 
 export class DBVersionFromFutureError extends Error {
   override name = 'DBVersionFromFutureError';

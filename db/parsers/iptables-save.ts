@@ -14,7 +14,6 @@
 import type {
   NftChain,
   NftCounter,
-  NftOperand,
   NftRuleset,
   NftStatement,
   NftTable,
@@ -23,6 +22,7 @@ import type {
   ParseResult,
 } from '../../renderer/src/analysis/model';
 import { netmaskLength, parseUint, reportLine, splitLines, textSource } from './common';
+import { sharedLiteral, sharedOperand } from './nft-common';
 import { IssueSink, type ParseOptions } from './issues';
 
 interface BaseChain {
@@ -188,25 +188,8 @@ function readOpts(tk: Tokens, i: number, out: Opt[]): number {
 // ---------------------------------------------------------------------------------------------
 // Statements
 
-// A dump of 150k rules repeats a handful of operands (`ip daddr`, `tcp dport`) and values (`tcp`,
-// `80`, `local`) over and over. Sharing them (frozen: never mutate a parsed statement) keeps the
-// ruleset small, which is most of the parse time: the garbage collector copies what survives.
-const SHARED_LIMIT = 4096;
-const sharedOperands = new Map<string, NftOperand>();
-const sharedWords = new Map<string, NftValue>();
-
-function operand(selector: string, mask: number | null): NftOperand {
-  const key = mask === null ? selector : `${selector}&${mask}`;
-  let op = sharedOperands.get(key);
-  if (op === undefined) {
-    op = Object.freeze({ selectors: Object.freeze([selector]) as string[], mask });
-    if (sharedOperands.size < SHARED_LIMIT) sharedOperands.set(key, op);
-  }
-  return op;
-}
-
 function match(selector: string, mask: number | null, neg: boolean, right: NftValue, text: string): NftStatement {
-  return { kind: 'match', left: operand(selector, mask), op: neg ? '!=' : '==', right, text };
+  return { kind: 'match', left: sharedOperand(selector, mask), op: neg ? '!=' : '==', right, text };
 }
 
 function literal(text: string): NftValue {
@@ -214,14 +197,7 @@ function literal(text: string): NftValue {
 }
 
 /** A literal from a small vocabulary (protocols, ports, states, marks, interface names), shared. */
-function word(text: string): NftValue {
-  let v = sharedWords.get(text);
-  if (v === undefined) {
-    v = Object.freeze(literal(text));
-    if (sharedWords.size < SHARED_LIMIT) sharedWords.set(text, v);
-  }
-  return v;
-}
+const word = sharedLiteral;
 
 /** `10.0.0.1`, `10.0.0.1/32` → literal; `10.42.0.0/16` or `/255.255.0.0` → prefix. */
 function addressValue(arg: string): NftValue | null {
@@ -410,7 +386,7 @@ class RuleBuilder {
     }
     this.statements.push({
       kind: 'match',
-      left: operand('meta random', 2147483647),
+      left: sharedOperand('meta random', 2147483647),
       op: prob?.neg ? '>=' : '<',
       right: literal(String(Math.round(p * 2 ** 31))),
       text: this.text(start, end),

@@ -1,7 +1,7 @@
 // Pieces shared by the `nft list ruleset` text parser and the `nft -j list ruleset` JSON parser,
 // so both produce the same model for the same ruleset.
 
-import type { NftFamily, NftVerdict, NftVerdictKind } from '../../renderer/src/analysis/model';
+import type { NftFamily, NftOperand, NftValue, NftVerdict, NftVerdictKind } from '../../renderer/src/analysis/model';
 
 const FAMILIES: ReadonlySet<string> = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 
@@ -72,7 +72,7 @@ const UNQUALIFIED_META_KEYS: ReadonlySet<string> = new Set([
 
 /** The canonical selector text for a meta key: `iifname`, but `meta mark`, `meta l4proto`. */
 export function metaSelector(key: string): string {
-  return UNQUALIFIED_META_KEYS.has(key) ? key : `meta ${key}`;
+  return UNQUALIFIED_META_KEYS.has(key) ? key : sharedPair('meta', key);
 }
 
 const VERDICT_KINDS: ReadonlySet<string> = new Set([
@@ -90,12 +90,17 @@ export function isVerdictKind(word: string): word is NftVerdictKind {
   return VERDICT_KINDS.has(word);
 }
 
+const PLAIN_VERDICTS = new Map<NftVerdictKind, NftVerdict>();
+
 export function verdict(
   kind: NftVerdictKind,
   target: string | null = null,
   argument: string | null = null,
 ): NftVerdict {
-  return { kind, target, argument };
+  if (target !== null || argument !== null) return { kind, target, argument };
+  let plain = PLAIN_VERDICTS.get(kind);
+  if (plain === undefined) PLAIN_VERDICTS.set(kind, (plain = Object.freeze({ kind, target, argument })));
+  return plain;
 }
 
 /** The nft text of a verdict: `accept`, `jump KUBE-SVC-…`, `reject with tcp reset`. */
@@ -135,4 +140,61 @@ export function joinNatTarget(address: string | null, port: string | null): stri
   if (port === null) return address ?? '';
   if (address === null) return `:${port}`;
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+// A dump of 150k rules repeats a handful of selectors (`ip daddr`, `meta random & 2147483647`)
+// and values (`tcp`, `80`, `local`) over and over. Sharing them (frozen: never mutate a parsed
+// statement) keeps the ruleset small, which is most of the parse time: the garbage collector
+// copies what survives. Each table stops growing at SHARED_LIMIT entries.
+const SHARED_LIMIT = 4096;
+const plainOperands = new Map<string, NftOperand>();
+const maskedOperands = new Map<string, Map<number, NftOperand>>();
+const literals = new Map<string, NftValue>();
+const pairs = new Map<string, Map<string, string>>();
+
+/** The one-selector operand `selector [& mask]`, shared. */
+export function sharedOperand(selector: string, mask: number | null): NftOperand {
+  let byMask: Map<number, NftOperand> | undefined;
+  if (mask !== null) {
+    byMask = maskedOperands.get(selector);
+    if (byMask === undefined) {
+      byMask = new Map();
+      if (maskedOperands.size < SHARED_LIMIT) maskedOperands.set(selector, byMask);
+    }
+  }
+  let op = mask === null ? plainOperands.get(selector) : byMask!.get(mask);
+  if (op === undefined) {
+    op = Object.freeze({ selectors: Object.freeze([selector]) as string[], mask });
+    if (mask === null) {
+      if (plainOperands.size < SHARED_LIMIT) plainOperands.set(selector, op);
+    } else if (byMask!.size < SHARED_LIMIT) {
+      byMask!.set(mask, op);
+    }
+  }
+  return op;
+}
+
+/** The literal value `text`, shared. */
+export function sharedLiteral(text: string): NftValue {
+  let v = literals.get(text);
+  if (v === undefined) {
+    v = Object.freeze({ kind: 'literal', text }) as NftValue;
+    if (literals.size < SHARED_LIMIT) literals.set(text, v);
+  }
+  return v;
+}
+
+/** `${first} ${second}` (a selector such as `tcp dport`), one string per distinct pair. */
+export function sharedPair(first: string, second: string): string {
+  let bySecond = pairs.get(first);
+  if (bySecond === undefined) {
+    bySecond = new Map();
+    if (pairs.size < SHARED_LIMIT) pairs.set(first, bySecond);
+  }
+  let text = bySecond.get(second);
+  if (text === undefined) {
+    text = `${first} ${second}`;
+    if (bySecond.size < SHARED_LIMIT) bySecond.set(second, text);
+  }
+  return text;
 }

@@ -30,6 +30,9 @@ import {
   metaSelector,
   parseInteger,
   resolvePriority,
+  sharedLiteral,
+  sharedOperand,
+  sharedPair,
   splitNatTarget,
   verdict,
 } from './nft-common';
@@ -142,9 +145,13 @@ class Tokenizer {
   }
 }
 
+/** Pieces of a text being collapsed; joined into one flat string (`+=` would build a rope). */
+const pieces: string[] = [];
+
 /**
  * The source text from token `from` to token `to - 1`, whitespace between tokens collapsed to
- * one space (none where the tokens touch, as in `80,`); quoted strings stay as written.
+ * one space (none where the tokens touch, as in `80,`); quoted strings stay as written. The
+ * result is one slice of the source or one flat string: rule texts live as long as the ruleset.
  */
 function tokenText(tokens: readonly Token[], source: string, from: number, to: number): string {
   let singleSpaced = true;
@@ -153,22 +160,27 @@ function tokenText(tokens: readonly Token[], source: string, from: number, to: n
     singleSpaced = gap === 0 || (gap === 1 && source.charCodeAt(tokens[k - 1].end) === SPACE);
   }
   if (singleSpaced) return source.slice(tokens[from].start, tokens[to - 1].end);
-  let out = source.slice(tokens[from].start, tokens[from].end);
+  pieces.length = 0;
+  let start = tokens[from].start;
   for (let k = from + 1; k < to; k++) {
-    if (tokens[k].start > tokens[k - 1].end) out += ' ';
-    out += source.slice(tokens[k].start, tokens[k].end);
+    const gap = tokens[k].start - tokens[k - 1].end;
+    if (gap === 0 || (gap === 1 && source.charCodeAt(tokens[k - 1].end) === SPACE)) continue;
+    pieces.push(source.slice(start, tokens[k - 1].end));
+    start = tokens[k].start;
   }
-  return out;
+  pieces.push(source.slice(start, tokens[to - 1].end));
+  return pieces.join(' ');
 }
 
 function isWord(tok: Token | undefined, word: string): boolean {
   return tok !== undefined && !tok.quoted && tok.text === word;
 }
 
-/** Net number of `{` over `}` among the tokens. */
-function braceBalance(tokens: readonly Token[]): number {
+/** Net number of `{` over `}` among the tokens from `from` on. */
+function braceBalance(tokens: readonly Token[], from = 0): number {
   let depth = 0;
-  for (const tok of tokens) {
+  for (let k = from; k < tokens.length; k++) {
+    const tok = tokens[k];
     if (tok.quoted) continue;
     if (tok.text === '{') depth++;
     else if (tok.text === '}') depth--;
@@ -227,16 +239,25 @@ interface Parsed<T> {
   next: number;
 }
 
-/** Reads one rule's tokens into statements. */
+/** Reads a rule's (or an element list's) tokens into statements; one reader serves a whole parse. */
 class RuleReader {
-  constructor(
-    private readonly tokens: readonly Token[],
-    private readonly source: string,
-    private readonly onUnknown: (text: string, at: Token, isXtRemnant: boolean) => void,
-  ) {}
+  private tokens: readonly Token[] = [];
+  private source = '';
+  /** statements of the rule being read, copied out at exact length */
+  private readonly scratch: NftStatement[] = [];
+
+  constructor(private readonly onUnknown: (text: string, at: Token, isXtRemnant: boolean) => void) {}
+
+  /** Points the reader at the tokens of one logical line. */
+  reset(tokens: readonly Token[], source: string): this {
+    this.tokens = tokens;
+    this.source = source;
+    return this;
+  }
 
   statements(): NftStatement[] {
-    const out: NftStatement[] = [];
+    const out = this.scratch;
+    out.length = 0;
     let i = 0;
     while (i < this.tokens.length) {
       const parsed = this.statement(i);
@@ -252,7 +273,7 @@ class RuleReader {
       out.push({ kind: 'unknown', text });
       i = end;
     }
-    return out;
+    return out.slice();
   }
 
   private text(from: number, to: number): string {
@@ -477,17 +498,17 @@ class RuleReader {
 
   /** A match's left-hand side: selectors joined by `.`, then an optional `& mask`. */
   private operand(i: number, allowMask = true): (Parsed<NftOperand> & Pick<Selector, 'numgen'>) | null {
-    const selectors: string[] = [];
-    let numgen: Selector['numgen'];
-    let j = i;
-    for (;;) {
-      const sel = this.selector(j);
+    const first = this.selector(i);
+    if (first === null) return null;
+    let selectors: string[] | null = null;
+    let numgen = first.numgen;
+    let j = first.next;
+    while (this.word(j) === '.') {
+      const sel = this.selector(j + 1);
       if (sel === null) return null;
-      selectors.push(sel.text);
+      (selectors ??= [first.text]).push(sel.text);
       numgen = sel.numgen;
       j = sel.next;
-      if (this.word(j) !== '.') break;
-      j++;
     }
     let mask: number | null = null;
     if (allowMask && this.word(j) === '&') {
@@ -495,7 +516,9 @@ class RuleReader {
       if (mask === null) return null;
       j += 2;
     }
-    return { value: { selectors, mask }, next: j, ...(numgen !== undefined && selectors.length === 1 ? { numgen } : {}) };
+    if (selectors !== null) return { value: { selectors, mask }, next: j };
+    const value = sharedOperand(first.text, mask);
+    return numgen === undefined ? { value, next: j } : { value, next: j, numgen };
   }
 
   private selector(i: number): Selector | null {
@@ -503,12 +526,12 @@ class RuleReader {
     if (w === null) return null;
     if (PAYLOAD_PROTOCOLS.has(w)) {
       const field = this.word(i + 1);
-      if (field === null || !/^[a-z][a-z0-9-]*$/.test(field)) return null;
-      return { text: `${w} ${field}`, next: i + 2 };
+      if (field === null || !isKeyword(field)) return null;
+      return { text: sharedPair(w, field), next: i + 2 };
     }
     if (w === 'meta') {
       const key = this.word(i + 1);
-      if (key === null || !/^[a-z][a-z0-9-]*$/.test(key)) return null;
+      if (key === null || !isKeyword(key)) return null;
       return { text: metaSelector(key), next: i + 2 };
     }
     if (BARE_META_KEYS.has(w)) return { text: metaSelector(w), next: i + 1 };
@@ -533,7 +556,7 @@ class RuleReader {
       }
     }
     const key = this.word(j);
-    if (key === null || !/^[a-z][a-z0-9-]*$/.test(key)) return null;
+    if (key === null || !isKeyword(key)) return null;
     words.push(key);
     return { text: words.join(' '), next: j + 1 };
   }
@@ -620,7 +643,7 @@ class RuleReader {
   private primary(i: number): Parsed<NftValue> | null {
     const tok = this.tokens[i];
     if (tok === undefined) return null;
-    if (tok.quoted) return { value: { kind: 'literal', text: tok.text }, next: i + 1 };
+    if (tok.quoted) return { value: sharedLiteral(tok.text), next: i + 1 };
     if (tok.text === '{') {
       const braced = this.braced(i);
       if (braced === null) return null;
@@ -694,6 +717,17 @@ class RuleReader {
 
 const ADDRESS_OR_NUMBER = /^(?:\d[\d.]*|0x[0-9a-f]+|[0-9a-f]*:[0-9a-f:.]*)$/i;
 
+/** `[a-z][a-z0-9-]*`: a payload field or meta/ct key. */
+function isKeyword(word: string): boolean {
+  const c = word.charCodeAt(0);
+  if (!(c >= 97 && c <= 122)) return false;
+  for (let k = 1; k < word.length; k++) {
+    const d = word.charCodeAt(k);
+    if (!((d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === 45)) return false;
+  }
+  return true;
+}
+
 /** A single word on the right of a match: a prefix, a range or a literal. */
 function classifyWord(word: string): NftValue {
   if (word.startsWith('@') && word.length > 1) return { kind: 'setref', name: word.slice(1) };
@@ -707,7 +741,7 @@ function classifyWord(word: string): NftValue {
     const to = word.slice(dash + 1);
     if (ADDRESS_OR_NUMBER.test(from) && ADDRESS_OR_NUMBER.test(to)) return { kind: 'range', from, to };
   }
-  return { kind: 'literal', text: word };
+  return sharedLiteral(word);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,6 +769,13 @@ class TextParser {
   private lineNumber = 1;
   /** xt remnants are reported once per distinct text: a kube-router node repeats them thousands of times */
   private readonly reportedRemnants = new Set<string>();
+  private readonly reader = new RuleReader((text, at, isXtRemnant) => {
+    if (isXtRemnant) {
+      if (this.reportedRemnants.has(text)) return;
+      this.reportedRemnants.add(text);
+    }
+    this.sink.report('unknown-statement', at.line, text, { col: at.col, severity: isXtRemnant ? 'info' : 'warning' });
+  });
 
   constructor(
     private readonly text: string,
@@ -777,13 +818,15 @@ class TextParser {
 
   /** Pulls following lines into `logical` until its braces balance (multi-line element lists). */
   private completeBraces(logical: LogicalLine): boolean {
-    while (braceBalance(logical.tokens) > 0) {
+    for (let depth = braceBalance(logical.tokens); depth > 0; ) {
       const following = this.peekLine();
       if (following === null || BLOCK_KEYWORDS.has(FIRST_WORD.exec(following)?.[1] ?? '')) return false;
       const base = logical.source.length + 1;
+      const from = logical.tokens.length;
       logical.source += ` ${following}`;
       this.tokenizer.line(following, this.lineNumber, base, logical.tokens);
       this.consumeLine(following);
+      depth += braceBalance(logical.tokens, from);
     }
     return true;
   }
@@ -959,14 +1002,7 @@ class TextParser {
       if (handle !== null) tokens = tokens.slice(0, n - 3);
     }
     if (tokens.length === 0) return;
-    const reader = new RuleReader(tokens, logical.source, (text, at, isXtRemnant) => {
-      if (isXtRemnant) {
-        if (this.reportedRemnants.has(text)) return;
-        this.reportedRemnants.add(text);
-      }
-      this.sink.report('unknown-statement', at.line, text, { col: at.col, severity: isXtRemnant ? 'info' : 'warning' });
-    });
-    const statements = reader.statements();
+    const statements = this.reader.reset(tokens, logical.source).statements();
     let counter: NftRule['counter'] = null;
     let comment: string | null = null;
     for (const s of statements) {
@@ -1014,8 +1050,7 @@ class TextParser {
 
   private elements(logical: LogicalLine, set: NftSet): void {
     const complete = this.completeBraces(logical);
-    const reader = new RuleReader(logical.tokens, logical.source, () => undefined);
-    const parsed = reader.braced(2);
+    const parsed = this.reader.reset(logical.tokens, logical.source).braced(2);
     if (parsed === null || !complete) {
       this.unknown(logical, 2);
       if (!complete) {
@@ -1024,7 +1059,7 @@ class TextParser {
       }
       return;
     }
-    set.elements.push(...parsed.value);
+    for (const element of parsed.value) set.elements.push(element);
   }
 }
 

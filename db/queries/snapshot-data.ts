@@ -5,17 +5,18 @@ import type {
   NetAddress,
   NetInterface,
   NftRuleset,
-  NftTable,
   NodeData,
   Route,
   SnapshotData,
   SourceRef,
 } from '../../renderer/src/analysis/model';
-import { all, type ReadableDB } from '../connection';
+import { all, get, type ReadableDB } from '../connection';
+import { RULESET_PARSERS } from '../import/file-parsers';
+import type { RulesetFormat } from '../import/parse-bundle';
 import { sql } from '../sql';
 
 // Loads a whole snapshot back into the normalised model the analysis runs on. Rulesets are
-// loaded once per distinct ruleset even when many nodes share it.
+// parsed once per distinct ruleset even when many nodes share it.
 
 const parse = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
 const ref = (file: string, line: number, pointer: string | null): SourceRef => (pointer ? { file, line, pointer } : { file, line });
@@ -184,77 +185,17 @@ function withFile(ruleset: NftRuleset, file: string): NftRuleset {
   };
 }
 
-/** One ruleset in three queries (tables, chains+rules, sets+elements) rather than one per chain. */
+/**
+ * A ruleset re-parsed from its stored file by the parser that imported it: parsing the text is
+ * faster than reading rows back, and gives exactly the statements the import saw.
+ */
 function loadRuleset(db: ReadableDB, rulesetId: number, file: string): NftRuleset {
-  const tables = new Map<number, NftTable>();
-  for (const t of all<Row>(db, sql`SELECT * FROM nft_tables WHERE ruleset_id = ${rulesetId} ORDER BY id`)) {
-    tables.set(t.id as number, {
-      family: t.family as NftTable['family'],
-      name: t.name as string,
-      comment: t.comment as string | null,
-      chains: [],
-      sets: [],
-      source: ref(file, t.line as number, t.pointer as string | null),
-    });
-  }
-  const chains = new Map<number, NftTable['chains'][number]>();
-  for (const c of all<Row>(db, sql`SELECT c.* FROM nft_chains c JOIN nft_tables t ON t.id = c.table_id WHERE t.ruleset_id = ${rulesetId} ORDER BY c.id`)) {
-    const chain = {
-      name: c.name as string,
-      type: c.type as string | null,
-      hook: c.hook as string | null,
-      priority: c.priority as number | null,
-      device: c.device as string | null,
-      policy: c.policy as 'accept' | 'drop' | null,
-      comment: c.comment as string | null,
-      rules: [],
-      source: ref(file, c.line as number, c.pointer as string | null),
-    };
-    chains.set(c.id as number, chain);
-    tables.get(c.table_id as number)!.chains.push(chain);
-  }
-  const rules = db
-    .prepare(
-      `SELECT r.chain_id, r.position, r.handle, r.text, r.packets, r.bytes, r.comment, r.statements_json, r.line, r.pointer
-       FROM nft_rules r JOIN nft_chains c ON c.id = r.chain_id JOIN nft_tables t ON t.id = c.table_id
-       WHERE t.ruleset_id = ? ORDER BY r.chain_id, r.position`,
-    )
-    .raw(true)
-    .iterate(rulesetId) as IterableIterator<[number, number, number | null, string, number | null, number | null, string | null, string, number, string | null]>;
-  for (const [chainId, position, handle, text, packets, bytes, comment, statements, line, pointer] of rules) {
-    chains.get(chainId)!.rules.push({
-      position,
-      handle,
-      text,
-      counter: packets === null ? null : { packets, bytes: bytes ?? 0 },
-      comment,
-      statements: JSON.parse(statements),
-      source: ref(file, line, pointer),
-    });
-  }
-  const sets = new Map<number, NftTable['sets'][number]>();
-  for (const s of all<Row>(db, sql`SELECT s.* FROM nft_sets s JOIN nft_tables t ON t.id = s.table_id WHERE t.ruleset_id = ${rulesetId} ORDER BY s.id`)) {
-    const set = {
-      name: s.name as string,
-      kind: s.kind as 'set' | 'map',
-      keyType: s.key_type as string,
-      dataType: s.data_type as string | null,
-      flags: parse(s.flags_json as string, []),
-      comment: s.comment as string | null,
-      elements: [],
-      source: ref(file, s.line as number, s.pointer as string | null),
-    };
-    sets.set(s.id as number, set);
-    tables.get(s.table_id as number)!.sets.push(set);
-  }
-  for (const e of all<Row>(
+  const row = get<{ format: RulesetFormat; content: Buffer }>(
     db,
-    sql`SELECT e.set_id, e.element_json FROM nft_set_elements e JOIN nft_sets s ON s.id = e.set_id JOIN nft_tables t ON t.id = s.table_id
-        WHERE t.ruleset_id = ${rulesetId} ORDER BY e.set_id, e.position`,
-  )) {
-    sets.get(e.set_id as number)!.elements.push(JSON.parse(e.element_json as string));
-  }
-  return { tables: [...tables.values()] };
+    sql`SELECT r.format, b.content FROM nft_rulesets r JOIN blobs b ON b.hash = r.content_hash WHERE r.id = ${rulesetId}`,
+  );
+  if (!row) throw new Error(`ruleset ${rulesetId} has no stored file`);
+  return RULESET_PARSERS[row.format](row.content.toString('utf8'), { file }).value;
 }
 
 function loadCluster(db: ReadableDB, snapshotId: number): ClusterData {

@@ -28,6 +28,7 @@ let browser: Browser;
 let page: Page;
 const foreign: string[] = [];
 const pageErrors: string[] = [];
+const consoleErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
@@ -54,6 +55,9 @@ beforeAll(async () => {
     if (!url.startsWith('data:') && new URL(url).origin !== origin) foreign.push(url);
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
   await page.goto(server.url);
 });
 
@@ -88,6 +92,11 @@ describe('kube-netpath UI', () => {
     expect(await nodes.getByRole('row', { name: /roger-nuc2/ }).textContent()).toContain('not captured');
     expect(await nodes.getByRole('row', { name: /roger-nuc1/ }).textContent()).toContain('captured');
     expect(await page.getByRole('region', { name: 'Findings' }).textContent()).toMatch(/Findings \(\d+\)/);
+    const diagnostics = page.getByRole('region', { name: 'Import diagnostics' });
+    expect(await diagnostics.textContent()).toContain('unknown-statement');
+    await diagnostics.getByRole('button', { name: /nft-ruleset\.txt:\d+/ }).first().click();
+    await page.locator('.excerpt-line.hit').waitFor();
+    expect(await page.locator('.excerpt-line.hit').textContent()).toContain('PHYSDEV');
     await shot('overview');
   });
 
@@ -160,8 +169,8 @@ describe('kube-netpath UI', () => {
     await openView('Routes');
     await page.getByRole('combobox', { name: 'Node' }).selectOption('roger-nuc1');
     const routes = page.getByRole('grid', { name: 'Routes' });
-    await routes.getByRole('row', { name: /10\.42\.0\.0\/24/ }).waitFor();
-    expect(await routes.getByRole('row', { name: /10\.42\.0\.0\/24/ }).textContent()).toContain('flannel.1');
+    const podRoute = routes.getByRole('row', { name: /10\.42\.0\.0\/24/ });
+    await expect.poll(() => podRoute.textContent()).toMatch(/10\.42\.0\.0\/24\s*10\.42\.0\.0\s*flannel\.1/);
     expect(await page.getByRole('list', { name: 'Network namespaces' }).getByRole('button').count()).toBeGreaterThan(1);
     await shot('routes');
   });
@@ -174,6 +183,11 @@ describe('kube-netpath UI', () => {
     await diagram.waitFor();
     expect(await diagram.textContent()).toContain(SVC_CHAIN);
     expect(await page.locator('.box-leaf.tone-delivered').count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Fit' }).click();
+    expect(await page.getByRole('button', { name: '1:1' }).getAttribute('aria-pressed')).toBe('true');
+    const pane = await page.locator('.diagram').boundingBox();
+    const svg = await diagram.boundingBox();
+    expect(svg!.height).toBeLessThanOrEqual(pane!.height + 1);
     await shot('trace');
   });
 
@@ -221,8 +235,9 @@ describe('kube-netpath UI', () => {
     await shot('services-dark');
   });
 
-  it('made no request outside the harness and threw no page errors', () => {
+  it('made no request outside the harness, broke no CSP rule and logged no error', () => {
     expect(foreign).toEqual([]);
     expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
 });

@@ -42,12 +42,18 @@ export function ExpertInfo({ title, items, onOpenSource, empty }: Props) {
               </summary>
               <ul>
                 {code.items.map((item, i) => (
-                  <li key={`${item.context}-${i}`} className="expert-item">
-                    {item.context ? <span className="expert-context mono">{item.context}</span> : null}
+                  <li key={`${item.context}-${i}`} className={`expert-item${item.context ? '' : ' no-context'}`}>
+                    {item.context ? (
+                      <span className="expert-context mono" title={item.context}>
+                        {item.context}
+                      </span>
+                    ) : null}
                     <span>{item.message}</span>
-                    {item.sources.map((s, j) => (
-                      <SourceLink key={j} source={s} onOpen={onOpenSource} />
-                    ))}
+                    <span className="expert-sources">
+                      {item.sources.map((s, j) => (
+                        <SourceLink key={j} source={s} onOpen={onOpenSource} />
+                      ))}
+                    </span>
                   </li>
                 ))}
               </ul>

@@ -18,23 +18,33 @@ interface Props {
   onSelect: (id: string) => void;
   onStep: (delta: number) => void;
   label: string;
+  /** scale the whole path into the pane instead of scrolling at 1:1 */
+  fit: boolean;
+  onToggleFit: () => void;
 }
 
-export function PathDiagram({ layout, selectedId, onSelect, onStep, label }: Props) {
+export function PathDiagram({ layout, selectedId, onSelect, onStep, label, fit, onToggleFit }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const box = layout.boxes.find((b) => b.id === selectedId);
-    if (box && wrapRef.current) revealRect(wrapRef.current, box);
-  }, [layout, selectedId]);
+    if (box && wrapRef.current && !fit) revealRect(wrapRef.current, box);
+  }, [layout, selectedId, fit]);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowRight') onStep(1);
     else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') onStep(-1);
+    else if (e.key === 'f') onToggleFit();
     else return;
     e.preventDefault();
   };
   return (
-    <div className="diagram" ref={wrapRef} tabIndex={0} onKeyDown={onKeyDown} aria-label={label} role="tree">
-      <svg width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`} data-testid="path-diagram">
+    <div className={`diagram${fit ? ' fit' : ''}`} ref={wrapRef} tabIndex={0} onKeyDown={onKeyDown} aria-label={label} role="tree">
+      <svg
+        width={fit ? '100%' : layout.width}
+        height={fit ? '100%' : layout.height}
+        viewBox={`0 0 ${layout.width} ${layout.height}`}
+        preserveAspectRatio="xMidYMin meet"
+        data-testid="path-diagram"
+      >
         <defs>
           <marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto">
             <path d="M0,0 L8,4 L0,8 z" className="arrowhead" />

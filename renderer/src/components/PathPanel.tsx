@@ -28,6 +28,7 @@ function preferredTree(trees: readonly PathTree[]): number {
 export function PathPanel({ snapshotId, trees, notes }: Props) {
   const [treeIndex, setTreeIndex] = useState(() => preferredTree(trees));
   const [selectedId, setSelectedId] = useState<string>(ENTRY_ID);
+  const [fit, setFit] = useState(false);
   useEffect(() => {
     setTreeIndex(preferredTree(trees));
     setSelectedId(ENTRY_ID);
@@ -85,10 +86,13 @@ export function PathPanel({ snapshotId, trees, notes }: Props) {
               </span>
             ))}
             <span className="muted">{tree.leafCount} leaves</span>
+            <button type="button" className="btn small" aria-pressed={fit} onClick={() => setFit((f) => !f)} title="Fit the whole path in the pane (f)">
+              {fit ? '1:1' : 'Fit'}
+            </button>
           </span>
         </div>
         {notes.length > 0 ? <div className="notes">{notes.join(' · ')}</div> : null}
-        <PathDiagram layout={layout} selectedId={selectedId} onSelect={setSelectedId} onStep={step} label={`Path diagram: ${tree.entry.label}`} />
+        <PathDiagram layout={layout} selectedId={selectedId} onSelect={setSelectedId} onStep={step} label={`Path diagram: ${tree.entry.label}`} fit={fit} onToggleFit={() => setFit((f) => !f)} />
         <Legend />
       </div>
       <div className="pathpanel-side">

@@ -139,7 +139,7 @@ export function RuleList({ model, selected, matches, reveal, onSelect, onFollow,
           const row = model.rows[item.index];
           return (
             <div
-              key={row.key}
+              key={item.index}
               role="row"
               aria-selected={item.index === selected}
               data-index={item.index}

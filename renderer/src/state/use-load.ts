@@ -17,7 +17,7 @@ export function useLoad<T>(load: (() => Promise<T>) | null, deps: readonly unkno
       return;
     }
     let live = true;
-    setState((s) => ({ data: s.data, error: null, loading: true }));
+    setState({ data: null, error: null, loading: true });
     load().then(
       (data) => live && setState({ data, error: null, loading: false }),
       (err: unknown) => live && setState({ data: null, error: errorMessage(err), loading: false }),

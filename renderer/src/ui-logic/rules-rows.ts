@@ -5,11 +5,12 @@
 import type { NftChain, NftRule, NftRuleset, NftSet, NftTable, NftVerdict } from '../analysis/model';
 import { parseCidr } from './ip';
 
+/** `haystack`: what the search box matches, lower-cased once (rule text without its counters). */
 export type RuleRow =
-  | { type: 'table'; key: string; table: NftTable }
-  | { type: 'chain'; key: string; table: NftTable; chain: NftChain }
-  | { type: 'rule'; key: string; table: NftTable; chain: NftChain; rule: NftRule; targets: string[] }
-  | { type: 'set'; key: string; table: NftTable; set: NftSet };
+  | { type: 'table'; table: NftTable; haystack: string }
+  | { type: 'chain'; table: NftTable; chain: NftChain; haystack: string }
+  | { type: 'rule'; table: NftTable; chain: NftChain; rule: NftRule; targets: string[]; haystack: string }
+  | { type: 'set'; table: NftTable; set: NftSet; haystack: string };
 
 export interface RuleRows {
   rows: RuleRow[];
@@ -37,17 +38,15 @@ export function flattenRuleset(ruleset: NftRuleset): RuleRows {
   const rows: RuleRow[] = [];
   const chains = new Map<string, number>();
   for (const table of ruleset.tables) {
-    const tableKey = `${table.family} ${table.name}`;
-    rows.push({ type: 'table', key: `t ${tableKey}`, table });
+    rows.push({ type: 'table', table, haystack: '' });
     for (const chain of table.chains) {
-      const key = chainKey(table.family, table.name, chain.name);
-      chains.set(key, rows.length);
-      rows.push({ type: 'chain', key: `c ${key}`, table, chain });
+      chains.set(chainKey(table.family, table.name, chain.name), rows.length);
+      rows.push({ type: 'chain', table, chain, haystack: chain.name.toLowerCase() });
       for (const rule of chain.rules) {
-        rows.push({ type: 'rule', key: `r ${key} ${rule.position}`, table, chain, rule, targets: verdictTargets(rule) });
+        rows.push({ type: 'rule', table, chain, rule, targets: verdictTargets(rule), haystack: rule.text.replace(COUNTERS, '').toLowerCase() });
       }
     }
-    for (const set of table.sets) rows.push({ type: 'set', key: `s ${tableKey} ${set.name}`, table, set });
+    for (const set of table.sets) rows.push({ type: 'set', table, set, haystack: set.name.toLowerCase() });
   }
   return { rows, chains };
 }
@@ -81,15 +80,8 @@ export function parseRuleQuery(input: string): RuleQuery {
 }
 
 function rowMatches(row: RuleRow, query: Exclude<RuleQuery, { kind: 'empty' }>): boolean {
-  switch (query.kind) {
-    case 'text':
-      if (row.type === 'chain') return row.chain.name.toLowerCase().includes(query.text);
-      if (row.type === 'set') return row.set.name.toLowerCase().includes(query.text);
-      return row.type === 'rule' && row.rule.text.toLowerCase().includes(query.text);
-    case 'address':
-    case 'port':
-      return row.type === 'rule' && query.pattern.test(row.rule.text.replace(COUNTERS, ''));
-  }
+  if (query.kind === 'text') return row.haystack.includes(query.text);
+  return row.type === 'rule' && query.pattern.test(row.haystack);
 }
 
 export interface RuleSearch {
@@ -105,7 +97,7 @@ export function searchRows(rows: readonly RuleRow[], query: RuleQuery): RuleSear
   rows.forEach((row, i) => {
     if (!rowMatches(row, query)) return;
     indices.push(i);
-    if (exact === null && query.kind === 'text' && row.type === 'chain' && row.chain.name.toLowerCase() === query.text) exact = i;
+    if (exact === null && query.kind === 'text' && row.type === 'chain' && row.haystack === query.text) exact = i;
   });
   return { indices, preferred: exact ?? indices[0] ?? null };
 }

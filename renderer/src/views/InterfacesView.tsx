@@ -31,7 +31,7 @@ function podLabel(m: VethMatch): string {
 const COLUMNS: Column<VethMatch>[] = [
   { id: 'node', header: 'Node', width: '92px', render: (m) => m.node, compare: (a, b) => a.node.localeCompare(b.node) || a.hostIfindex - b.hostIfindex },
   { id: 'host', header: 'Host veth', width: '150px', render: (m) => <span className="mono">{m.hostIfindex}: {m.hostIfname}{m.peerIfindex !== null ? `@if${m.peerIfindex}` : ''}</span>, compare: (a, b) => a.hostIfname.localeCompare(b.hostIfname) },
-  { id: 'master', header: 'Master', width: '52px', render: (m) => m.master ?? '—' },
+  { id: 'master', header: 'Master', width: '60px', render: (m) => m.master ?? '—' },
   { id: 'netns', header: 'Netns', width: 'minmax(150px, 1.4fr)', render: (m) => <span className="mono" title={m.netns ?? ''}>{m.netns ?? (m.netnsId !== null ? `nsid ${m.netnsId}` : '—')}</span>, compare: (a, b) => (a.netns ?? '').localeCompare(b.netns ?? '') },
   { id: 'podif', header: 'Pod if', width: '62px', render: (m) => <span className="mono">{m.podIfname ? `${m.podIfindex ?? '?'}: ${m.podIfname}` : '—'}</span> },
   { id: 'addresses', header: 'Addresses', width: '100px', render: (m) => <span className="mono">{m.addresses.join(', ') || '—'}</span>, compare: (a, b) => compareIp(a.addresses[0] ?? '', b.addresses[0] ?? '') },
@@ -39,14 +39,14 @@ const COLUMNS: Column<VethMatch>[] = [
   {
     id: 'confidence',
     header: 'Confidence',
-    width: '84px',
+    width: '96px',
     render: (m) => <span className={`conf conf-${m.confidence}`}>{m.confidence} {m.score.toFixed(2)}</span>,
     compare: (a, b) => a.score - b.score,
   },
   {
     id: 'methods',
     header: 'Methods',
-    width: '70px',
+    width: '76px',
     render: (m) => {
       const agree = m.methods.filter((r) => r.agrees).length;
       const title = m.methods.map((r) => `${r.agrees ? '✓' : '✗'} ${r.method}: ${r.detail}`).join('\n');

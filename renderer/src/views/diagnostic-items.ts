@@ -7,7 +7,7 @@ export function diagnosticItems(diagnostics: readonly Diagnostic[]): ExpertItem[
     severity: d.severity,
     code: d.code,
     message: d.detail ? `${d.message}: ${d.detail}` : d.message,
-    context: d.file === null ? '' : d.line > 0 ? `${d.file}:${d.line}` : d.file,
+    context: '',
     sources: d.file === null ? [] : [{ file: d.file, line: d.line }],
   }));
 }

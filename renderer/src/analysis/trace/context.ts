@@ -21,7 +21,10 @@ export interface CapturedNode {
 
 export interface ChainOwner {
   service: ServiceRef;
+  /** `ip:port` for an endpoint chain */
   endpoint: string | null;
+  /** that endpoint as the EndpointSlices describe it (null when they do not) */
+  endpointRef: EndpointRef | null;
 }
 
 type PodCidr = { cidr: Cidr; node: string; source: SourceRef };
@@ -271,9 +274,16 @@ function chainOwner(ctx: TraceContext, chain: string): ChainOwner | null {
   const [namespace, name] = ref.serviceKey.split('/');
   const svc = ctx.servicesByKey.get(ref.serviceKey);
   const port = svc?.ports.find((p) => (p.name ?? '') === (ref.portName ?? '') && p.protocol.toLowerCase() === ref.protocol);
+  let endpointRef: EndpointRef | null = null;
+  if (ref.endpoint !== null) {
+    const colon = ref.endpoint.lastIndexOf(':');
+    const ip = ref.endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+    endpointRef = endpointFor(ctx, ip, Number(ref.endpoint.slice(colon + 1)));
+  }
   return {
     service: { namespace, name, portName: ref.portName, port: port?.port ?? null, protocol: ref.protocol as Protocol },
     endpoint: ref.endpoint,
+    endpointRef,
   };
 }
 

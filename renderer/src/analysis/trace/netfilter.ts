@@ -28,6 +28,7 @@ import {
   lookupSet,
   mergePositions,
   ruleJumpTarget,
+  type RandomInfo,
   scalarMatches,
   selectorKind,
   type ChainIndex,
@@ -36,7 +37,7 @@ import {
 } from './nft-index';
 import { interfaceAddress, isLocalAddress } from './routing';
 import type { ChainVisit, Hop, HopKind, HopObject, StepAction, Transform } from './types';
-import { append, trailIncludes, type BranchSpec, type Outcome, type Walk } from './walk-types';
+import { append, NO_TRANSFORMS, trailIncludes, type BranchSpec, type Outcome, type Walk } from './walk-types';
 
 export interface Frame {
   chain: ChainIndex;
@@ -47,6 +48,7 @@ export interface Frame {
   stmt: number;
   /** the rule-level random choice was already made for the current rule */
   randomDecided: boolean;
+  /** the current rule's rewrites so far (replaced, never mutated: hops and copies share it) */
   pending: Transform[];
 }
 
@@ -58,7 +60,7 @@ export interface NfCursor {
 }
 
 export function cloneCursor(nf: NfCursor): NfCursor {
-  return { ...nf, stack: nf.stack.map((f) => ({ ...f, pending: [...f.pending] })) };
+  return { ...nf, stack: nf.stack.map((f) => ({ ...f })) };
 }
 
 export function newCursor(hook: string): NfCursor {
@@ -97,7 +99,7 @@ function advance(frame: Frame): void {
   frame.idx++;
   frame.stmt = 0;
   frame.randomDecided = false;
-  frame.pending = [];
+  frame.pending = NO_TRANSFORMS;
 }
 
 function top(w: Walk): Frame {
@@ -125,16 +127,12 @@ export function enterChain(w: Walk, chain: ChainIndex): void {
     const key = chain.dispatch.field === 'daddr' ? canonical('addr', w.packet.dst) : String(w.packet.dport);
     candidates = mergePositions(chain.dispatch.byKey.get(key) ?? [], chain.dispatch.rest);
   }
-  nf.stack.push({ chain, candidates, idx: 0, stmt: 0, randomDecided: false, pending: [] });
+  nf.stack.push({ chain, candidates, idx: 0, stmt: 0, randomDecided: false, pending: NO_TRANSFORMS });
   w.chains = append(w.chains, chainVisit(w.node.name, chain));
   const owner = serviceForChain(w.ctx, chain.chain.name);
   if (owner) {
     w.service = owner.service;
-    if (owner.endpoint !== null) {
-      const colon = owner.endpoint.lastIndexOf(':');
-      const ip = owner.endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
-      w.endpoint = endpointFor(w.ctx, ip, Number(owner.endpoint.slice(colon + 1)));
-    }
+    if (owner.endpoint !== null) w.endpoint = owner.endpointRef;
   }
 }
 
@@ -161,7 +159,7 @@ function ruleHop(
   kind: HopKind,
   action: StepAction,
   detail: string,
-  transforms: Transform[] = [],
+  transforms: Transform[] = NO_TRANSFORMS,
 ): Hop {
   const { object, evidence } = ruleObject(frame, rule);
   return {
@@ -172,7 +170,7 @@ function ruleHop(
     detail,
     evidence,
     counters: rule.counter,
-    transforms,
+    transforms: transforms.length > 0 ? transforms : NO_TRANSFORMS,
     service: w.service,
     endpoint: w.endpoint,
   };
@@ -226,14 +224,30 @@ function anyOf(results: (boolean | null)[]): boolean | null {
   return results.every((r) => r === false) ? false : null;
 }
 
+/** `ct state` of every packet the engine follows (frozen: shared by every evaluation) */
+const NEW_CONNECTION = Object.freeze(['new']) as readonly string[] as string[];
+
+const portSelectors = new Map<string, { protocol: string; field: string } | null>();
+
+/** `tcp dport`, `th sport`, …: the protocol and field; null for any other selector. */
+function portSelector(selector: string): { protocol: string; field: string } | null {
+  let parsed = portSelectors.get(selector);
+  if (parsed === undefined) {
+    const m = /^(tcp|udp|sctp|th) (sport|dport)$/.exec(selector);
+    parsed = m ? { protocol: m[1], field: m[2] } : null;
+    portSelectors.set(selector, parsed);
+  }
+  return parsed;
+}
+
 /** The packet's value for a selector: a canonical string, 'unknown-src', 'mismatch' (the
  * selector's protocol is not the packet's) or null (a selector the engine does not evaluate). */
 function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-src' | 'mismatch' | null {
   const p = w.packet;
-  const portMatch = /^(tcp|udp|sctp|th) (sport|dport)$/.exec(selector);
-  if (portMatch) {
-    if (portMatch[1] !== 'th' && portMatch[1] !== p.protocol) return 'mismatch';
-    return portMatch[2] === 'dport' ? String(p.dport) : null;
+  const port = portSelector(selector);
+  if (port) {
+    if (port.protocol !== 'th' && port.protocol !== p.protocol) return 'mismatch';
+    return port.field === 'dport' ? String(p.dport) : null;
   }
   switch (selector) {
     case 'ip saddr':
@@ -261,7 +275,7 @@ function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-
     case 'fib saddr . iif type':
       return p.src !== null && isLocalAddress(w.node.net, p.src) ? 'local' : 'unicast';
     case 'ct state':
-      return ['new'];
+      return NEW_CONNECTION;
     case 'ct status': {
       const s: string[] = [];
       if (p.conntrack.dnat) s.push('dnat');
@@ -318,12 +332,12 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
       }
       values.push(v);
     }
-    const kinds = selectors.map(selectorKind);
+    const right = s.right;
     const set: SetIndex | undefined =
-      s.right.kind === 'setref'
-        ? sets.get(s.right.name)
-        : s.right.kind === 'set'
-          ? buildSetIndex('inline', s.right.elements.map((key) => ({ key, verdict: null, value: null })), kinds, null)
+      right.kind === 'setref'
+        ? sets.get(right.name)
+        : right.kind === 'set'
+          ? inlineIndex(right, () => right.elements.map((key) => ({ key, verdict: null, value: null })), selectors)
           : undefined;
     if (!set) return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
     const hit = lookupSet(set, values) !== null;
@@ -372,8 +386,15 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
 // ---------------------------------------------------------------------------------------------
 // Verdicts
 
+const verdictTexts = new WeakMap<NftVerdict, string>();
+
 function verdictText(v: NftVerdict): string {
-  return [v.kind, v.target, v.argument].filter((x) => x !== null).join(' ');
+  let text = verdictTexts.get(v);
+  if (text === undefined) {
+    text = [v.kind, v.target, v.argument].filter((x) => x !== null).join(' ');
+    verdictTexts.set(v, text);
+  }
+  return text;
 }
 
 function applyVerdict(w: Walk, rule: NftRule, verdict: NftVerdict, via: string | null): Outcome | null {
@@ -427,13 +448,26 @@ function applyVerdict(w: Walk, rule: NftRule, verdict: NftVerdict, via: string |
 // ---------------------------------------------------------------------------------------------
 // NAT and marks
 
+/** A mark statement's rewrite of each mark value it met: the same few on every path, shared. */
+const markTransforms = new WeakMap<NftStatement, Map<number, Transform>>();
+
 function applyMark(w: Walk, s: Extract<NftStatement, { kind: 'mark-set' }>): Transform {
   const field = s.target === 'ct mark' ? 'ctMark' : 'mark';
   const old = w.packet[field];
   const next =
     s.op === 'set' ? s.value : s.op === 'or' ? old | s.value : s.op === 'xor' ? old ^ s.value : old & s.value;
   w.packet[field] = next >>> 0;
-  return { field, kind: 'mark', from: hex(old), to: hex(next) };
+  let byOld = markTransforms.get(s);
+  if (!byOld) {
+    byOld = new Map();
+    markTransforms.set(s, byOld);
+  }
+  let t = byOld.get(old);
+  if (!t) {
+    t = { field, kind: 'mark', from: hex(old), to: hex(next) };
+    byOld.set(old, t);
+  }
+  return t;
 }
 
 function natTarget(w: Walk, address: string | null, port: string | null): { address: string; port: number | null } {
@@ -497,9 +531,21 @@ function natValueParts(v: NftValue | null): { address: string | null; port: stri
 // ---------------------------------------------------------------------------------------------
 // Maps
 
-function mapIndex(w: Walk, map: Extract<NftStatement, { kind: 'vmap' }>['map'], kinds: ValueKind[]): SetIndex | null {
+/** An anonymous set or map of a rule, indexed on first use (a rule's selectors never change). */
+const inlineIndexes = new WeakMap<object, SetIndex>();
+
+function inlineIndex(owner: object, elements: () => NftMapElement[], selectors: string[]): SetIndex {
+  let index = inlineIndexes.get(owner);
+  if (!index) {
+    index = buildSetIndex('inline', elements(), selectors.map(selectorKind), null);
+    inlineIndexes.set(owner, index);
+  }
+  return index;
+}
+
+function mapIndex(w: Walk, map: Extract<NftStatement, { kind: 'vmap' }>['map'], selectors: string[]): SetIndex | null {
   if (map.kind === 'named') return top(w).chain.table.sets.get(map.name) ?? null;
-  return buildSetIndex('inline', map.elements, kinds, null);
+  return inlineIndex(map, () => map.elements, selectors);
 }
 
 function keyValues(w: Walk, selectors: string[]): string[] | 'mismatch' | null {
@@ -531,15 +577,19 @@ function isActionRemnant(s: NftStatement): boolean {
   return s.kind === 'unknown' && /\btarget\b/i.test(s.text);
 }
 
-/** Evaluate the rule the top frame points at, from its resume statement. */
-export function evalRule(w: Walk, rule: NftRule): Outcome | null {
-  const frame = top(w);
-  const pos = positionOf(frame) as number;
-  const random = frame.chain.random.get(pos);
-  if (random && frame.stmt === 0 && !frame.randomDecided) {
+/**
+ * Forks that depend only on the rule (kube-proxy's endpoint choices, `meta random` matches): built
+ * once per rule or statement and shared by every path that reaches it. Their branches act on the
+ * branch's own walk only.
+ */
+const ruleForks = new WeakMap<object, Outcome>();
+
+function endpointChoiceFork(frame: Frame, rule: NftRule, random: RandomInfo): Outcome {
+  let fork = ruleForks.get(rule);
+  if (!fork) {
     const chainName = frame.chain.chain.name;
     const target = ruleJumpTarget(rule) ?? '';
-    return {
+    fork = {
       type: 'fork',
       kind: 'random',
       reason: `${chainName}: kube-proxy endpoint choice (probability not printed; kube-proxy gives the k-th of n endpoint jumps 1/(n-k))`,
@@ -567,7 +617,17 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
         },
       ],
     };
+    ruleForks.set(rule, fork);
   }
+  return fork;
+}
+
+/** Evaluate the rule the top frame points at, from its resume statement. */
+export function evalRule(w: Walk, rule: NftRule): Outcome | null {
+  const frame = top(w);
+  const pos = positionOf(frame) as number;
+  const random = frame.chain.random.get(pos);
+  if (random && frame.stmt === 0 && !frame.randomDecided) return endpointChoiceFork(frame, rule, random);
   const statements = rule.statements;
   for (let i = frame.stmt; i < statements.length; i++) {
     const s = statements[i];
@@ -578,7 +638,7 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
         continue;
       case 'match': {
         const p = explicitRandom(s);
-        if (p !== null) return randomMatchFork(w, rule, i, p);
+        if (p !== null) return randomMatchFork(frame, rule, s, i, p);
         const r = evalMatch(w, s);
         if (r === true) continue;
         if (r === false) {
@@ -615,7 +675,7 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
         return undecidedFork(w, rule, i, { undecided: 'unevaluable', key: s.text, label: s.text, negate: false });
       }
       case 'mark-set':
-        frame.pending.push(applyMark(w, s));
+        frame.pending = [...frame.pending, applyMark(w, s)];
         continue;
       case 'nat': {
         const t = applyNat(w, s.type, s.address, s.port);
@@ -627,7 +687,7 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
           advance(frame);
           return null;
         }
-        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors.map(selectorKind));
+        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors);
         if (values === null || set === null) {
           w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
           return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable NAT map: ${s.text}` };
@@ -646,7 +706,7 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
           advance(frame);
           return null;
         }
-        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors.map(selectorKind));
+        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors);
         if (values === null || set === null) {
           w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
           return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable verdict map: ${s.text}` };
@@ -672,9 +732,15 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
   return null;
 }
 
+const transformTexts = new WeakMap<Transform, string>();
+
 export function transformText(t: Transform): string {
-  if (t.kind === 'mark') return `${t.field === 'ctMark' ? 'ct mark' : 'mark'} ${t.from} → ${t.to}`;
-  return `${t.kind} ${t.field} ${t.from ?? 'client'} → ${t.to}`;
+  let text = transformTexts.get(t);
+  if (text === undefined) {
+    text = t.kind === 'mark' ? `${t.field === 'ctMark' ? 'ct mark' : 'mark'} ${t.from} → ${t.to}` : `${t.kind} ${t.field} ${t.from ?? 'client'} → ${t.to}`;
+    transformTexts.set(t, text);
+  }
+  return text;
 }
 
 function finishNat(w: Walk, rule: NftRule, result: Transform[] | string, text: string): Outcome | null {
@@ -691,13 +757,22 @@ function finishNat(w: Walk, rule: NftRule, result: Transform[] | string, text: s
   return null;
 }
 
-function randomMatchFork(w: Walk, rule: NftRule, stmt: number, p: number): Outcome {
+function randomMatchFork(frame: Frame, rule: NftRule, s: NftStatement, stmt: number, p: number): Outcome {
+  let fork = ruleForks.get(s);
+  if (!fork) {
+    fork = buildRandomMatchFork(frame, rule, stmt, p);
+    ruleForks.set(s, fork);
+  }
+  return fork;
+}
+
+function buildRandomMatchFork(frame: Frame, rule: NftRule, stmt: number, p: number): Outcome {
   const target = ruleJumpTarget(rule);
   const label = target ? `→ ${target}` : 'matched';
   return {
     type: 'fork',
     kind: 'random',
-    reason: `${top(w).chain.chain.name}: ${rule.text}`,
+    reason: `${frame.chain.chain.name}: ${rule.text}`,
     evidence: [rule.source],
     branches: [
       {
@@ -743,7 +818,7 @@ function undecidedFork(w: Walk, rule: NftRule, stmt: number, r: Exclude<Tri, boo
       assumption,
       apply: (b) => {
         const f = top(b);
-        if (r.undecided === 'condition') b.conditions[r.key] = yes;
+        if (r.undecided === 'condition') b.conditions = { ...b.conditions, [r.key]: yes };
         else b.hops.push(unevaluableHop(b, f, rule, `cannot evaluate \`${r.label}\`: ${assumption}`));
         if (matched) f.stmt = stmt + 1;
         else advance(f);

@@ -258,11 +258,29 @@ export function ruleLine(rule: IpRule): string {
   return parts.join(' ');
 }
 
+/** interfaceAddress's answers by node and `ifname nextHop` */
+const sourceAddresses = new WeakMap<NodeNet, Map<string, NetAddress | null>>();
+
 /**
  * The source address the kernel picks on an interface (masquerade, locally generated packets):
  * the primary address in the same subnet as the next hop, else the first global one.
  */
 export function interfaceAddress(net: NodeNet, ifname: string, nextHop: string | null): NetAddress | null {
+  let byIface = sourceAddresses.get(net);
+  if (!byIface) {
+    byIface = new Map();
+    sourceAddresses.set(net, byIface);
+  }
+  const key = `${ifname} ${nextHop}`;
+  let address = byIface.get(key);
+  if (address === undefined) {
+    address = pickInterfaceAddress(net, ifname, nextHop);
+    byIface.set(key, address);
+  }
+  return address;
+}
+
+function pickInterfaceAddress(net: NodeNet, ifname: string, nextHop: string | null): NetAddress | null {
   const inet = (net.addresses.get(ifname) ?? []).filter((a) => a.family === 'inet');
   const global = inet.filter((a) => a.scope !== 'host');
   const list = global.length > 0 ? global : inet;

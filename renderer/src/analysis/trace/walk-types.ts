@@ -2,10 +2,10 @@
 // walk accumulates (chains, nodes, assumptions, branch indices) is kept in Trails, which a fork's
 // branches share instead of copying; a leaf turns them into arrays.
 
-import type { Route } from '../model';
+import type { Route, SourceRef } from '../model';
 import type { CapturedNode, TraceContext } from './context';
 import type { NfCursor } from './netfilter';
-import type { ChainVisit, Disposition, EndpointRef, ForkKind, Hop, PacketState, ServiceRef } from './types';
+import type { ChainVisit, Disposition, EndpointRef, ForkKind, Hop, PacketState, ServiceRef, Transform } from './types';
 
 /** Where the packet is in a node's pipeline (the kernel's order). */
 export type Stage =
@@ -19,6 +19,10 @@ export type Stage =
   | 'postrouting'
   | 'egress'
   | 'local';
+
+/** Shared by every hop without evidence or transforms; frozen, as hops are read-only output. */
+export const NO_EVIDENCE = Object.freeze([]) as readonly SourceRef[] as SourceRef[];
+export const NO_TRANSFORMS = Object.freeze([]) as readonly Transform[] as Transform[];
 
 /** An append-only list as its last element and the list before it: appending shares the prefix. */
 export interface Trail<T> {
@@ -61,8 +65,8 @@ export interface Walk {
   probability: number;
   inferred: boolean;
   assumptions: Trail<string> | null;
-  /** source-address conditions decided by earlier forks: key → member */
-  conditions: Record<string, boolean>;
+  /** source-address conditions decided by earlier forks: key → member (replaced, never mutated) */
+  conditions: Readonly<Record<string, boolean>>;
   service: ServiceRef | null;
   endpoint: EndpointRef | null;
   path: Trail<number> | null;

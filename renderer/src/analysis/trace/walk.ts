@@ -6,7 +6,7 @@
 //   locally generated:   routing → output → re-routing → postrouting → egress (or input → local)
 //   egress:              bridge → veth → pod | veth → pod | overlay / gateway → next node
 
-import type { Route } from '../model';
+import type { IpRule, Route, SourceRef } from '../model';
 import { vethForPod } from '../veths';
 import type { VethMatch } from '../veths';
 import { nodeForAddress, type CapturedNode } from './context';
@@ -30,7 +30,7 @@ import type {
   PathSegment,
   StepAction,
 } from './types';
-import { append, trailArray, trailIncludes, type BranchSpec, type Outcome, type Stage, type Walk } from './walk-types';
+import { append, NO_EVIDENCE, NO_TRANSFORMS, trailArray, trailIncludes, type BranchSpec, type Outcome, type Stage, type Walk } from './walk-types';
 
 const OVERLAY_KINDS: ReadonlySet<string> = new Set(['vxlan', 'ipip', 'wireguard', 'geneve', 'gre', 'gretap', 'ip6tnl', 'sit', 'vti']);
 const MAX_NODE_HOPS = 16;
@@ -41,13 +41,13 @@ export interface RunBudget {
   maxLeaves: number;
 }
 
+/** A copy of a walk for a branch: its own packet, cursor and hops; trails and conditions are shared (never mutated). */
 export function cloneWalk(w: Walk): Walk {
   return {
     ...w,
     nf: w.nf ? cloneCursor(w.nf) : null,
     packet: { ...w.packet, conntrack: { ...w.packet.conntrack } },
     hops: [],
-    conditions: { ...w.conditions },
   };
 }
 
@@ -57,9 +57,38 @@ export function hop(
   action: StepAction,
   object: HopObject,
   detail: string,
-  evidence: Hop['evidence'] = [],
+  evidence: Hop['evidence'] = NO_EVIDENCE,
 ): Hop {
-  return { kind, node: w.node.name, action, object, detail, evidence, counters: null, transforms: [], service: w.service, endpoint: w.endpoint };
+  return { kind, node: w.node.name, action, object, detail, evidence, counters: null, transforms: NO_TRANSFORMS, service: w.service, endpoint: w.endpoint };
+}
+
+/** What a hop shows apart from the walk's service and endpoint. */
+interface Payload {
+  object: HopObject;
+  detail: string;
+  evidence: SourceRef[];
+}
+
+/**
+ * A value that depends only on its owner (a node, a route, a veth) and a key, built on first use
+ * and shared by every path that needs it: a route's hop payload, a tunnel's far end, an interface.
+ */
+function cached<K, T>(cache: WeakMap<object, Map<K, T>>, owner: object, key: K, build: () => T): T {
+  let byKey = cache.get(owner);
+  if (!byKey) {
+    byKey = new Map();
+    cache.set(owner, byKey);
+  }
+  let value = byKey.get(key);
+  if (value === undefined) {
+    value = build();
+    byKey.set(key, value);
+  }
+  return value;
+}
+
+function payloadHop(w: Walk, kind: HopKind, action: StepAction, p: Payload): Hop {
+  return hop(w, kind, action, p.object, p.detail, p.evidence);
 }
 
 function makeLeaf(w: Walk, disposition: Disposition, reason: string): PathLeaf {
@@ -93,8 +122,12 @@ export function run(w: Walk, budget: RunBudget, pending: Outcome | null = null):
     return { hops: w.hops, end: makeLeaf(w, 'unevaluable', `more than ${budget.maxLeaves} paths: stopped exploring`) };
   }
   const spec = outcome;
+  const hops = w.hops;
+  const last = spec.branches.length - 1;
   const branches: PathBranch[] = spec.branches.map((b: BranchSpec, i) => {
-    const child = cloneWalk(w);
+    // The last branch takes the walk itself: the others were copied from it before.
+    const child = i === last ? w : cloneWalk(w);
+    if (i === last) w.hops = [];
     child.path = append(child.path, i);
     child.probability *= b.probability;
     child.inferred ||= b.inferred;
@@ -109,7 +142,7 @@ export function run(w: Walk, budget: RunBudget, pending: Outcome | null = null):
     };
   });
   return {
-    hops: w.hops,
+    hops,
     end: { type: 'fork', kind: spec.kind, node: w.node.name, reason: spec.reason, evidence: spec.evidence, branches },
   };
 }
@@ -172,6 +205,12 @@ function routeObject(route: Route, rule: string | null): HopObject {
   return { type: 'route', line: routeLine(route), table: route.table, rule };
 }
 
+/** A node's routing decisions by `src dst mark iif`: the same few queries come on every path. */
+const routeResults = new WeakMap<object, Map<string, RouteResult>>();
+
+/** A route's ROUTED payload, by the ip rule that selected its table (a route belongs to one node). */
+const routePayloads = new WeakMap<object, Map<IpRule, Payload>>();
+
 function routeStep(w: Walk): Outcome | null {
   const net = w.node.net;
   const p = w.packet;
@@ -181,12 +220,10 @@ function routeStep(w: Walk): Outcome | null {
     return { type: 'leaf', disposition: 'loop', reason: `routing loop at ${w.node.name}` };
   }
   w.seen = append(w.seen, loopKey);
-  const result: RouteResult = lookupRoute(net, {
-    src: p.src,
-    dst: p.dst,
-    mark: p.mark,
-    iif: w.locallyGenerated ? 'lo' : (p.iif ?? 'lo'),
-  });
+  const iif = w.locallyGenerated ? 'lo' : (p.iif ?? 'lo');
+  const result: RouteResult = cached(routeResults, net, `${p.src} ${p.dst} ${p.mark} ${iif}`, () =>
+    lookupRoute(net, { src: p.src, dst: p.dst, mark: p.mark, iif }),
+  );
   if (result.kind === 'none') {
     w.hops.push(
       hop(w, 'route', 'NO_ROUTE', { type: 'text', text: `no route to ${p.dst}` }, `no route to ${p.dst} (${result.rulesTried.length} ip rules tried)`, result.rulesTried.map((r) => r.source)),
@@ -201,9 +238,14 @@ function routeStep(w: Walk): Outcome | null {
     w.hops.push(hop(w, 'route', action, { type: 'text', text: line }, `ip rule ${line}`, [result.rule.source]));
     return { type: 'leaf', disposition, reason: `ip rule ${result.rule.priority}: ${result.rule.action}` };
   }
-  const rule = result.rulesDefaulted ? null : ruleLine(result.rule);
+  const routed = (route: Route): Payload =>
+    cached(routePayloads, route, result.rule, () => ({
+      object: routeObject(route, result.rulesDefaulted ? null : ruleLine(result.rule)),
+      detail: routeLine(route),
+      evidence: routeEvidence(route, result.rule, result.rulesDefaulted),
+    }));
   const choose = (route: Route) => (b: Walk) => {
-    b.hops.push(hop(b, 'route', 'ROUTED', routeObject(route, rule), routeLine(route), routeEvidence(route, result.rule, result.rulesDefaulted)));
+    b.hops.push(payloadHop(b, 'route', 'ROUTED', routed(route)));
     return applyRoute(b, route);
   };
   if (result.routes.length === 1) return choose(result.routes[0])(w);
@@ -267,46 +309,46 @@ function applyRoute(w: Walk, route: Route): Outcome | null {
 // ---------------------------------------------------------------------------------------------
 // Egress: bridge, veth, overlay, gateway
 
+const interfaceObjects = new WeakMap<object, Map<string, HopObject>>();
+
 function interfaceObject(w: Walk, name: string): HopObject {
-  const iface = w.node.net.interfaces.get(name);
-  return {
-    type: 'interface',
-    name,
-    ifindex: iface?.ifindex ?? null,
-    kind: iface?.kind ?? null,
-    address: interfaceAddress(w.node.net, name, null)?.address ?? null,
-  };
+  return cached(interfaceObjects, w.node, name, () => {
+    const iface = w.node.net.interfaces.get(name);
+    return {
+      type: 'interface',
+      name,
+      ifindex: iface?.ifindex ?? null,
+      kind: iface?.kind ?? null,
+      address: interfaceAddress(w.node.net, name, null)?.address ?? null,
+    };
+  });
 }
+
+/** Payloads by their owner (a node, a veth, the context) and a key naming what else they depend on. */
+const payloads = new WeakMap<object, Map<string, Payload>>();
 
 function deliverToVeth(w: Walk, veth: VethMatch): Outcome {
   const ctx = w.ctx;
-  w.hops.push({
-    ...hop(
-      w,
-      'veth',
-      'FORWARDED',
-      { type: 'veth', hostIfname: veth.hostIfname, hostIfindex: veth.hostIfindex, netns: veth.netns, podIfname: veth.podIfname },
-      `${veth.hostIfname}${veth.peerIfindex !== null ? `@if${veth.peerIfindex}` : ''} → ${veth.podIfname ?? '?'} in netns ${veth.netns ?? '?'} (${veth.confidence} confidence)`,
-      veth.evidence,
-    ),
-  });
-  const pod = ctx.podsByIp.get(canonicalIp(w.packet.dst));
+  const p = w.packet;
+  const vethPayload = cached(payloads, veth, '', (): Payload => ({
+    object: { type: 'veth', hostIfname: veth.hostIfname, hostIfindex: veth.hostIfindex, netns: veth.netns, podIfname: veth.podIfname },
+    detail: `${veth.hostIfname}${veth.peerIfindex !== null ? `@if${veth.peerIfindex}` : ''} → ${veth.podIfname ?? '?'} in netns ${veth.netns ?? '?'} (${veth.confidence} confidence)`,
+    evidence: veth.evidence,
+  }));
+  w.hops.push(payloadHop(w, 'veth', 'FORWARDED', vethPayload));
+  const pod = ctx.podsByIp.get(canonicalIp(p.dst));
   const namespace = veth.podNamespace ?? pod?.namespace ?? null;
   const name = veth.podName ?? pod?.name ?? null;
   if (namespace === null || name === null) {
     w.hops.push(hop(w, 'pod', 'DELIVERED', { type: 'text', text: `netns ${veth.netns ?? '?'}` }, `delivered into netns ${veth.netns ?? '?'}: no pod identified`, veth.evidence));
-    return { type: 'leaf', disposition: 'delivered', reason: `delivered to ${w.packet.dst} in netns ${veth.netns ?? '?'} (pod not identified)` };
+    return { type: 'leaf', disposition: 'delivered', reason: `delivered to ${p.dst} in netns ${veth.netns ?? '?'} (pod not identified)` };
   }
-  w.hops.push(
-    hop(
-      w,
-      'pod',
-      'DELIVERED',
-      { type: 'pod', namespace, name, address: w.packet.dst, netns: veth.netns, hostNetwork: false },
-      `${namespace}/${name} (${w.packet.dst}:${w.packet.dport})`,
-      pod ? [pod.source] : [],
-    ),
-  );
+  const podPayload = cached(payloads, veth, `${p.dst} ${p.dport}`, (): Payload => ({
+    object: { type: 'pod', namespace, name, address: p.dst, netns: veth.netns, hostNetwork: false },
+    detail: `${namespace}/${name} (${p.dst}:${p.dport})`,
+    evidence: pod ? [pod.source] : NO_EVIDENCE,
+  }));
+  w.hops.push(payloadHop(w, 'pod', 'DELIVERED', podPayload));
   return { type: 'leaf', disposition: 'delivered', reason: `delivered to pod ${namespace}/${name}` };
 }
 
@@ -344,7 +386,12 @@ function egress(w: Walk): Outcome | null {
   const iface = w.node.net.interfaces.get(oif);
   const kind = iface?.kind ?? '';
   if (kind === 'bridge') {
-    w.hops.push({ ...hop(w, 'bridge', 'BRIDGED', interfaceObject(w, oif), `${oif} bridge`, [...(iface ? [iface.source] : []), ...bridgeEvidence(w, oif)]) });
+    const bridged = cached(payloads, w.node, `bridge ${oif} ${p.dst}`, (): Payload => ({
+      object: interfaceObject(w, oif),
+      detail: `${oif} bridge`,
+      evidence: [...(iface ? [iface.source] : []), ...bridgeEvidence(w, oif)],
+    }));
+    w.hops.push(payloadHop(w, 'bridge', 'BRIDGED', bridged));
     const veth = vethForPod(w.ctx.veths, w.node.name, p.dst);
     return veth ? deliverToVeth(w, veth) : podWithoutVeth(w, oif);
   }
@@ -368,10 +415,18 @@ function egress(w: Walk): Outcome | null {
   return { type: 'leaf', disposition: 'exited-cluster', reason: `routed out of the cluster via ${gateway} dev ${oif}` };
 }
 
-function overlay(w: Walk, dev: string, kind: string): Outcome | null {
+/** Where a tunnel leads: the far node and the ENCAPSULATED hop's payload. */
+interface TunnelEnd {
+  remote: string | null;
+  payload: Payload;
+}
+
+const tunnelEnds = new WeakMap<object, Map<string, TunnelEnd>>();
+
+function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelEnd {
   const ctx = w.ctx;
   const net = w.node.net;
-  const nextHop = w.nextHop ?? w.packet.dst;
+  const dst = w.packet.dst;
   const evidence: Hop['evidence'] = [];
   const iface = net.interfaces.get(dev);
   if (iface) evidence.push(iface.source);
@@ -392,7 +447,7 @@ function overlay(w: Walk, dev: string, kind: string): Outcome | null {
   if (!remote && vtepMac) remote = ctx.nodeByVtepMac.get(vtepMac) ?? null;
   if (!remote && kind !== 'vxlan') remote = ctx.nodeByAddress.get(canonicalIp(nextHop)) ?? null;
   if (!remote) {
-    const owner = nodeForAddress(ctx, w.packet.dst) ?? nodeForAddress(ctx, nextHop);
+    const owner = nodeForAddress(ctx, dst) ?? nodeForAddress(ctx, nextHop);
     if (owner) {
       remote = owner.node;
       if (owner.source) evidence.push(owner.source);
@@ -402,16 +457,20 @@ function overlay(w: Walk, dev: string, kind: string): Outcome | null {
     const node = ctx.clusterNodeByName.get(remote);
     if (node) evidence.push(node.source);
   }
-  w.hops.push(
-    hop(
-      w,
-      'overlay',
-      'ENCAPSULATED',
-      { type: 'tunnel', device: dev, remoteNode: remote, underlayAddress: underlay, vtepMac },
-      `${dev} → ${remote ?? 'unknown node'}${underlay ? ` (underlay ${underlay}${vtepMac ? `, VTEP ${vtepMac}` : ''})` : ''}`,
+  return {
+    remote,
+    payload: {
+      object: { type: 'tunnel', device: dev, remoteNode: remote, underlayAddress: underlay, vtepMac },
+      detail: `${dev} → ${remote ?? 'unknown node'}${underlay ? ` (underlay ${underlay}${vtepMac ? `, VTEP ${vtepMac}` : ''})` : ''}`,
       evidence,
-    ),
-  );
+    },
+  };
+}
+
+function overlay(w: Walk, dev: string, kind: string): Outcome | null {
+  const nextHop = w.nextHop ?? w.packet.dst;
+  const { remote, payload } = cached(tunnelEnds, w.node, `${dev} ${kind} ${nextHop} ${w.packet.dst}`, () => tunnelEnd(w, dev, kind, nextHop));
+  w.hops.push(payloadHop(w, 'overlay', 'ENCAPSULATED', payload));
   if (!remote || remote === w.node.name) {
     return { type: 'leaf', disposition: 'unevaluable', reason: `cannot tell which node owns ${w.packet.dst} behind ${dev}` };
   }
@@ -422,12 +481,19 @@ function overlay(w: Walk, dev: string, kind: string): Outcome | null {
 function toNode(w: Walk, target: string, tunnelDev: string | null, viaAddress: string | null): Outcome | null {
   const ctx = w.ctx;
   const next = ctx.captured.get(target);
-  const expectedPod = ctx.podsByIp.get(canonicalIp(w.packet.dst));
   if (!next) {
-    w.hops.push({
-      ...hop(w, 'node-not-captured', 'NOT_CAPTURED', { type: 'node', name: target }, expectedPod ? `node ${target} not captured (expected pod ${expectedPod.namespace}/${expectedPod.name})` : `node ${target} not captured`),
-      node: target,
+    const dst = w.packet.dst;
+    const notCaptured = cached(payloads, ctx, `${target} ${dst}`, (): Payload => {
+      const expectedPod = ctx.podsByIp.get(canonicalIp(dst));
+      return {
+        object: { type: 'node', name: target },
+        detail: expectedPod ? `node ${target} not captured (expected pod ${expectedPod.namespace}/${expectedPod.name})` : `node ${target} not captured`,
+        evidence: NO_EVIDENCE,
+      };
     });
+    const h = payloadHop(w, 'node-not-captured', 'NOT_CAPTURED', notCaptured);
+    h.node = target;
+    w.hops.push(h);
     w.nodes = append(w.nodes, target);
     return { type: 'leaf', disposition: 'node-not-captured', reason: `continues on node ${target}, not captured` };
   }
@@ -447,7 +513,12 @@ function toNode(w: Walk, target: string, tunnelDev: string | null, viaAddress: s
   p.iif = ingress;
   p.oif = null;
   p.conntrack = { ...p.conntrack, dnat: null, snat: null };
-  w.hops.push(hop(w, 'ingress', 'RECEIVED', ingress ? interfaceObject(w, ingress) : { type: 'node', name: target }, `arrives on ${target}${ingress ? ` via ${ingress}` : ''}`));
+  const arrival = cached(payloads, next, `ingress ${ingress}`, (): Payload => ({
+    object: ingress ? interfaceObject(w, ingress) : { type: 'node', name: target },
+    detail: `arrives on ${target}${ingress ? ` via ${ingress}` : ''}`,
+    evidence: NO_EVIDENCE,
+  }));
+  w.hops.push(payloadHop(w, 'ingress', 'RECEIVED', arrival));
   enterHook(w, 'prerouting');
   return null;
 }
