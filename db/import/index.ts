@@ -21,6 +21,9 @@ export interface ImportOptions {
 }
 
 
+/** SQLite page cache during an import, in KiB when negative (PRAGMA cache_size). */
+const IMPORT_CACHE_SIZE = -65536;
+
 /** Default snapshot name: the file name without its archive extension. */
 export function defaultSnapshotName(path: string): string {
   return basename(path.replace(/[\\/]+$/, '')).replace(/\.(tar\.gz|tgz|tar|gz|txt|json)$/i, '') || 'snapshot';
@@ -58,7 +61,16 @@ export async function importBundle(db: WritableDB, path: string, opts: ImportOpt
   }
 
   report({ phase: 'write' });
-  const snapshotId = db.transaction(() => writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows })))();
+  // A large import touches far more index pages than SQLite's default 2 MB cache holds; a bigger
+  // cache for the length of the transaction keeps them from spilling to the WAL mid-import.
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = ${IMPORT_CACHE_SIZE}`);
+  let snapshotId: number;
+  try {
+    snapshotId = db.transaction(() => writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows })))();
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`);
+  }
   report({ phase: 'done' });
   return { snapshotId, name, duplicate: false, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
 }

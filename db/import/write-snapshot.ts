@@ -11,13 +11,6 @@ const json = (value: unknown) => JSON.stringify(value);
 const bool = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 const src = (s: SourceRef) => [s.file, s.line, s.pointer ?? null] as const;
 
-// Rules are the bulk of an import (150k+ on a large node): they go in RULE_BATCH rows per
-// statement, which saves most of the per-statement cost.
-const RULE_COLUMNS = '(chain_id, position, handle, text, packets, bytes, comment, verdict_kind, verdict_target, line, pointer)';
-const RULE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const RULE_WIDTH = 11;
-const RULE_BATCH = 64;
-
 /**
  * Statements prepared once per import. Every insert of the import goes through these; SQL lives
  * here and nowhere else in the importer.
@@ -35,8 +28,8 @@ function prepare(db: WritableDB) {
     ruleset: p(`INSERT INTO nft_rulesets (content_hash, format) VALUES (?, ?)`),
     table: p(`INSERT INTO nft_tables (ruleset_id, family, name, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?)`),
     chain: p(`INSERT INTO nft_chains (table_id, name, type, hook, priority, device, policy, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    rule: p(`INSERT INTO nft_rules ${RULE_COLUMNS} VALUES ${RULE_ROW}`),
-    rules: p(`INSERT INTO nft_rules ${RULE_COLUMNS} VALUES ${Array<string>(RULE_BATCH).fill(RULE_ROW).join(', ')}`),
+    rule: p(`INSERT INTO nft_rules (chain_id, position, handle, text, packets, bytes, comment, verdict_kind, verdict_target, line, pointer)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
     node: p(`INSERT INTO nodes (snapshot_id, name, ruleset_id, ruleset_file, sysctls_json) VALUES (?, ?, ?, ?, ?)`),
@@ -130,7 +123,6 @@ function writeRuleset(s: Prepared, parsed: ParsedRuleset, tick: (n?: number) => 
 }
 
 function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: (n?: number) => void): void {
-  const batch: unknown[] = [];
   for (const table of ruleset.tables) {
     const tableId = Number(s.table.run(rulesetId, table.family, table.name, table.comment, table.source.line, table.source.pointer ?? null).lastInsertRowid);
     for (const set of table.sets) {
@@ -147,7 +139,7 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: 
       );
       for (const rule of chain.rules) {
         const verdict = finalVerdict(rule.statements);
-        batch.push(
+        s.rule.run(
           chainId,
           rule.position,
           rule.handle,
@@ -160,15 +152,10 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: 
           rule.source.line,
           rule.source.pointer ?? null,
         );
-        if (batch.length === RULE_BATCH * RULE_WIDTH) {
-          s.rules.run(batch);
-          batch.length = 0;
-        }
       }
       tick(chain.rules.length + 1);
     }
   }
-  for (let i = 0; i < batch.length; i += RULE_WIDTH) s.rule.run(batch.slice(i, i + RULE_WIDTH));
 }
 
 /** The rule's verdict, indexed so "who jumps to this chain" is one query. */

@@ -1,10 +1,11 @@
 // The shell: the sidebar of views, the top bar, global shortcuts and the palette.
 
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Palette } from './components/Palette';
 import { Sidebar } from './components/Sidebar';
 import { useApp } from './state/app-context';
 import { VIEWS } from './ui-logic/route';
+import { CompareView } from './views/CompareView';
 import { InterfacesView } from './views/InterfacesView';
 import { LibraryView } from './views/LibraryView';
 import { OverviewView } from './views/OverviewView';
@@ -24,7 +25,7 @@ export function App() {
         setPaletteOpen(true);
         return;
       }
-      if (e.altKey && /^[1-8]$/.test(e.key)) {
+      if (e.altKey && /^[1-9]$/.test(e.key)) {
         const view = VIEWS[Number(e.key) - 1];
         if (view && (snapshotId !== null || !view.needsSnapshot)) {
           e.preventDefault();
@@ -36,11 +37,18 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [goToView, setPaletteOpen, snapshotId]);
 
+  // the latest goToView without resubscribing (each subscription change would reconnect the web bridge's event stream)
+  const goToViewRef = useRef(goToView);
+  useEffect(() => {
+    goToViewRef.current = goToView;
+  }, [goToView]);
+
   useEffect(
     () =>
       bridge.on('menuCommand', (cmd) => {
         if (cmd.command === 'open') navigate({ view: 'library' });
         else if (cmd.command === 'open-snapshot' && cmd.snapshotId !== undefined) openSnapshot(cmd.snapshotId);
+        else if (cmd.command === 'compare') goToViewRef.current('compare');
       }),
     [bridge, navigate, openSnapshot],
   );
@@ -58,7 +66,7 @@ export function App() {
 
 function CurrentView() {
   const { route, snapshotId } = useApp();
-  if (snapshotId === null && route.view !== 'library' && route.view !== 'sql') return <LibraryView />;
+  if (snapshotId === null && route.view !== 'library' && route.view !== 'sql' && route.view !== 'compare') return <LibraryView />;
   switch (route.view) {
     case 'library':
       return <LibraryView />;
@@ -76,5 +84,7 @@ function CurrentView() {
       return <TraceView />;
     case 'sql':
       return <SqlView />;
+    case 'compare':
+      return <CompareView target={route.compare} />;
   }
 }

@@ -129,6 +129,9 @@ describe('kube-netpath UI', () => {
     expect(await page.locator('.excerpt-line.hit').textContent()).toContain(`jump ${SVC_CHAIN}`);
     expect(await page.getByTestId('evidence-file').textContent()).toMatch(/^nodes\/roger-nuc\d\/nft-ruleset\.txt:\d+/);
 
+    await page.getByRole('grid', { name: 'Services' }).locator('.vtable-scroll').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('.diagram:focus').count()).toBe(1);
     await page.locator('.outline').focus();
     await page.keyboard.press('ArrowDown');
     const selectedId = await page.locator('g.box[data-selected="true"]').getAttribute('data-id');

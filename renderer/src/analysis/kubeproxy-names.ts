@@ -36,9 +36,26 @@ export function base32Encode(bytes: Uint8Array): string {
   return out;
 }
 
-/** The first `length` base32 characters of sha256(text): only the digest bytes they need are encoded. */
+const BASE32_CODES = Array.from(BASE32_ALPHABET, (c) => c.charCodeAt(0));
+/** the character codes of a hash being encoded (reused: a large cluster has ~10^5 names) */
+const hashCodes: number[] = [];
+
+/** `base32Encode(sha256(text)).slice(0, length)`, encoding only the digest bits those characters need. */
 function hash(text: string, length: number): string {
-  return base32Encode(sha256(text).subarray(0, Math.ceil((length * 5) / 8))).slice(0, length);
+  const digest = sha256(text);
+  hashCodes.length = length;
+  let buffer = 0;
+  let bits = 0;
+  let next = 0;
+  for (let i = 0; i < length; i++) {
+    if (bits < 5) {
+      buffer = ((buffer << 8) | digest[next++]) & 0xffff;
+      bits += 8;
+    }
+    hashCodes[i] = BASE32_CODES[(buffer >>> (bits - 5)) & 31];
+    bits -= 5;
+  }
+  return String.fromCharCode.apply(null, hashCodes);
 }
 
 /** ServicePortName.String(): `ns/name`, or `ns/name:portName` when the port is named. */
@@ -139,16 +156,29 @@ const NFT_ENDPOINT_PREFIXES: [string, KubeProxyChainKind][] = [
   ['affinity-', 'affinity'],
 ];
 
+const IPTABLES_PREFIXES = ['KUBE-SEP-', ...IPTABLES_SERVICE_PREFIXES.map(([prefix]) => prefix)];
+const NFT_PREFIXES = [...NFT_SERVICE_PREFIXES, ...NFT_ENDPOINT_PREFIXES].map(([prefix]) => prefix);
+
+/** The mode whose names `chain` has the shape of (only those can be in that mode's index), or null. */
+export function kubeProxyChainMode(chain: string): KubeProxyChainRef['mode'] | null {
+  if (IPTABLES_PREFIXES.some((prefix) => chain.startsWith(prefix))) return 'iptables';
+  if (NFT_PREFIXES.some((prefix) => chain.startsWith(prefix))) return 'nftables';
+  return null;
+}
+
 /**
- * Every chain name kube-proxy can generate for these Services and their endpoints, in both modes,
- * mapped to what it stands for. ExternalName and headless Services get no chains (kube-proxy
- * skips them). Endpoints use their first address, as kube-proxy does; slice ports pair with
- * service ports by name and protocol.
+ * Every chain name kube-proxy can generate for these Services and their endpoints, in both modes
+ * (or in `mode` only), mapped to what it stands for. ExternalName and headless Services get no
+ * chains (kube-proxy skips them). Endpoints use their first address, as kube-proxy does; slice
+ * ports pair with service ports by name and protocol.
  */
 export function buildKubeProxyChainIndex(
   services: KubeService[],
   slices: KubeEndpointSlice[],
+  mode?: KubeProxyChainRef['mode'],
 ): Map<string, KubeProxyChainRef> {
+  const iptables = mode !== 'nftables';
+  const nftables = mode !== 'iptables';
   const index = new Map<string, KubeProxyChainRef>();
   const add = (chain: string, ref: KubeProxyChainRef) => {
     if (!index.has(chain)) index.set(chain, ref);
@@ -168,14 +198,21 @@ export function buildKubeProxyChainIndex(
     for (const port of service.ports) {
       const protocol = port.protocol.toLowerCase() as KubeProxyChainRef['protocol'];
       const spn = servicePortName(service.namespace, service.name, port.name);
-      const base = { serviceKey, portName: port.name, protocol };
-      const serviceHash = portProtoHash(spn, protocol);
-      for (const [prefix, kind] of IPTABLES_SERVICE_PREFIXES) {
-        add(prefix + serviceHash, { ...base, mode: 'iptables', kind, endpoint: null });
+      const ref = (refMode: KubeProxyChainRef['mode'], kind: KubeProxyChainKind, endpoint: string | null): KubeProxyChainRef => ({
+        serviceKey,
+        portName: port.name,
+        protocol,
+        mode: refMode,
+        kind,
+        endpoint,
+      });
+      if (iptables) {
+        const serviceHash = portProtoHash(spn, protocol);
+        for (const [prefix, kind] of IPTABLES_SERVICE_PREFIXES) add(prefix + serviceHash, ref('iptables', kind, null));
       }
-      const nftBase = nftServicePortChainNameBase(service.namespace, service.name, protocol, port.name);
-      for (const [prefix, kind] of NFT_SERVICE_PREFIXES) {
-        add(prefix + nftBase, { ...base, mode: 'nftables', kind, endpoint: null });
+      if (nftables) {
+        const nftBase = nftServicePortChainNameBase(service.namespace, service.name, protocol, port.name);
+        for (const [prefix, kind] of NFT_SERVICE_PREFIXES) add(prefix + nftBase, ref('nftables', kind, null));
       }
 
       for (const slice of slicesByService.get(serviceKey) ?? []) {
@@ -185,22 +222,10 @@ export function buildKubeProxyChainIndex(
             const ip = endpoint.addresses[0];
             if (ip === undefined) continue;
             const ep = endpointString(ip, slicePort.port);
-            add(servicePortEndpointChainName(spn, protocol, ep), {
-              ...base,
-              mode: 'iptables',
-              kind: 'sep',
-              endpoint: ep,
-            });
-            const nftEp = nftEndpointChainNameBase(
-              service.namespace,
-              service.name,
-              protocol,
-              port.name,
-              ip,
-              slicePort.port,
-            );
-            for (const [prefix, kind] of NFT_ENDPOINT_PREFIXES) {
-              add(prefix + nftEp, { ...base, mode: 'nftables', kind, endpoint: ep });
+            if (iptables) add(servicePortEndpointChainName(spn, protocol, ep), ref('iptables', 'sep', ep));
+            if (nftables) {
+              const nftEp = nftEndpointChainNameBase(service.namespace, service.name, protocol, port.name, ip, slicePort.port);
+              for (const [prefix, kind] of NFT_ENDPOINT_PREFIXES) add(prefix + nftEp, ref('nftables', kind, ep));
             }
           }
         }

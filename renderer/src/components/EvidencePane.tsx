@@ -10,18 +10,22 @@ import { ErrorNote, Loading } from './Status';
 interface Props {
   snapshotId: number;
   sources: readonly SourceRef[];
+  /** the pane's heading and accessible name; `Raw evidence` by default (compare: one pane per snapshot) */
+  title?: string;
+  /** what the pane says with no source */
+  empty?: string;
 }
 
-export function EvidencePane({ snapshotId, sources }: Props) {
+export function EvidencePane({ snapshotId, sources, title = 'Raw evidence', empty = 'Select a hop, rule or finding to see the line it came from.' }: Props) {
   const [active, setActive] = useState(0);
   useEffect(() => {
     setActive(0);
   }, [sources]);
   const source = sources[Math.min(active, sources.length - 1)] ?? null;
   return (
-    <section className="evidence" aria-label="Raw evidence">
+    <section className="evidence" aria-label={title}>
       <header className="pane-head">
-        <span>Raw evidence</span>
+        <span className="evidence-title">{title}</span>
         {sources.length > 1 ? (
           <span className="evidence-tabs" role="tablist">
             {sources.map((s, i) => (
@@ -32,7 +36,7 @@ export function EvidencePane({ snapshotId, sources }: Props) {
           </span>
         ) : null}
       </header>
-      {source ? <Excerpt snapshotId={snapshotId} source={source} /> : <div className="muted pad">Select a hop, rule or finding to see the line it came from.</div>}
+      {source ? <Excerpt snapshotId={snapshotId} source={source} /> : <div className="muted pad">{empty}</div>}
     </section>
   );
 }

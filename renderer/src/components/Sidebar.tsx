@@ -1,4 +1,4 @@
-// Left rail: the open snapshot, the views (Alt+1…8), search and the theme switch.
+// Left rail: the open snapshot, the views (Alt+1…9), search and the theme switch.
 
 import { useApp } from '../state/app-context';
 import { VIEWS } from '../ui-logic/route';

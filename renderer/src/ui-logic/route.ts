@@ -10,7 +10,16 @@ export type Route =
   | { view: 'rules'; node: string | null; find: string; target: RuleTarget | null }
   | { view: 'routes'; node: string | null; netns: string | null; select: RoutesSelection | null }
   | { view: 'trace' }
-  | { view: 'sql' };
+  | { view: 'sql' }
+  | { view: 'compare'; compare: CompareTarget | null };
+
+/** Two snapshots to compare (the same one twice when two of its nodes are paired), and optionally a node pair. */
+export interface CompareTarget {
+  a: number;
+  b: number;
+  /** both or neither: node of A paired with node of B */
+  nodes: { a: string; b: string } | null;
+}
 
 /** A chain, or one rule of it, to scroll to and select. */
 export interface RuleTarget {
@@ -33,6 +42,7 @@ export const VIEWS: { view: ViewName; label: string; needsSnapshot: boolean }[] 
   { view: 'routes', label: 'Routes', needsSnapshot: true },
   { view: 'trace', label: 'Trace flow', needsSnapshot: true },
   { view: 'sql', label: 'SQL console', needsSnapshot: false },
+  { view: 'compare', label: 'Compare', needsSnapshot: false },
 ];
 
 export function defaultRoute(view: ViewName): Route {
@@ -45,6 +55,8 @@ export function defaultRoute(view: ViewName): Route {
       return { view, node: null, find: '', target: null };
     case 'routes':
       return { view, node: null, netns: null, select: null };
+    case 'compare':
+      return { view, compare: null };
     default:
       return { view };
   }

@@ -31,7 +31,7 @@ export interface ParsedFilter {
   errors: FilterError[];
 }
 
-interface Token {
+export interface Token {
   text: string;
   start: number;
   end: number;
@@ -39,7 +39,8 @@ interface Token {
 
 const FIELDS = ['ns', 'type', 'ip', 'port'] as const;
 
-function tokenize(input: string): { tokens: Token[]; errors: FilterError[] } {
+/** Splits filter text into words (quotes keep spaces), with offsets for error marks. */
+export function tokenize(input: string): { tokens: Token[]; errors: FilterError[] } {
   const tokens: Token[] = [];
   const errors: FilterError[] = [];
   let i = 0;

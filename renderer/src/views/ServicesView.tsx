@@ -55,6 +55,7 @@ export function ServicesView({ selected }: { selected: string | null }) {
   const parsed = useMemo(() => parseServiceFilter(deferred), [deferred]);
   const live = useMemo(() => parseServiceFilter(filter), [filter]);
   const inputRef = useRef<HTMLInputElement>(null);
+  const pathRef = useRef<HTMLDivElement>(null);
   const rows = useMemo(() => {
     const all = services.data ?? [];
     return parsed.errors.length > 0 ? all : all.filter((s) => matchService(s, parsed.terms));
@@ -99,13 +100,14 @@ export function ServicesView({ selected }: { selected: string | null }) {
               selectedKey={selected}
               scrollToKey={selected}
               onSelect={(s) => navigate({ view: 'services', service: serviceKey(s) })}
+              onActivate={() => pathRef.current?.querySelector<HTMLElement>('.diagram')?.focus()}
               empty={parsed.terms.length > 0 ? 'No Service matches the filter.' : 'This snapshot has no Services.'}
             />
           ) : (
             <Loading what="Services" />
           )}
         </div>
-        <div className="services-path">
+        <div className="services-path" ref={pathRef}>
           {current ? <ServicePath snapshotId={snapshotId} service={current} /> : <div className="muted pad">Select a Service to see its packet path.</div>}
         </div>
       </div>

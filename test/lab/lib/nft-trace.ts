@@ -131,8 +131,24 @@ export function chainEntries(events: TraceEvent[]): ChainEntry[] {
   return entries;
 }
 
-/** The first traced packet whose header line matches (e.g. `tcp dport 30080`). */
+/**
+ * The chains the first traced packet whose header line matches (e.g. `tcp flags == syn`) entered.
+ * One packet can show up under several trace ids: the kernel derives the id from the skb and its
+ * skb_iif, so a frame that br_netfilter DNATs in the bridge's prerouting and then hands up to the
+ * bridge device (to be routed) continues under a new id. Groups whose packet line has the same
+ * `ip id` and `tcp sport` are the same packet (a retransmitted SYN has a new ip id).
+ */
 export function firstPacket(monitorOutput: string, match: (packetLine: string) => boolean): ChainEntry[] | null {
-  const g = traceGroups(parseTraceLines(monitorOutput)).find((x) => match(x.packet));
-  return g ? chainEntries(g.events) : null;
+  const events = parseTraceLines(monitorOutput);
+  const groups = traceGroups(events);
+  const first = groups.find((x) => match(x.packet));
+  if (!first) return null;
+  const key = (packet: string) => {
+    const id = /\bip id (\d+)/.exec(packet)?.[1];
+    const sport = /\btcp sport (\d+)/.exec(packet)?.[1];
+    return id && sport ? `${id}/${sport}` : null;
+  };
+  const k = key(first.packet);
+  const ids = new Set(groups.filter((g) => g === first || (k !== null && key(g.packet) === k)).map((g) => g.id));
+  return chainEntries(events.filter((e) => ids.has(e.id) && e.table !== TRACE_TABLE));
 }

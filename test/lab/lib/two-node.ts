@@ -95,6 +95,8 @@ export async function buildTwoNodeLab(): Promise<TwoNodeLab> {
         vxlan: true,
       });
       await lab.exec(node.netns, 'ip', ['route', 'add', 'default', 'via', LAN_ROUTER, 'dev', 'eth0']);
+      // flannel's CNI config delegates to the bridge plugin with hairpinMode: true
+      for (const p of node.pods) await lab.exec(node.netns, 'ip', ['link', 'set', p.hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
       nodes.set(def.name, node);
     }
     await lab.connectOverlay(nodes.get('nuc0')!, nodes.get('nuc1')!);
@@ -142,6 +144,7 @@ export async function captureBundle(t: TwoNodeLab, folder: string): Promise<{ st
   const entries: ManifestEntry[] = [];
   const stderr: string[] = [];
   let createdAt = new Date().toISOString();
+  await mkdir(folder, { recursive: true });
   for (const [name, node] of t.nodes) {
     const out = join(dirname(folder), `${name}.tar.gz`);
     const r = await t.lab.runOnNode(node, 'sh', [COLLECTOR, '-o', out, '--node', name, '--timeout', '10'], { timeoutMs: 60_000 });

@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
@@ -113,6 +113,24 @@ describe('importBundle', () => {
       'nodes/n1/nft-ruleset.txt',
       'nodes/n2/nft-ruleset.txt',
     ]);
+  });
+
+  it('loads a ruleset of every format back exactly as it was imported', async () => {
+    const fixture = (path: string) => readFileSync(join(__dirname, '../../fixtures', path));
+    const path = write('formats.tar.gz', rawTarGz([
+      { name: 'manifest.json', content: manifest({ nodes: ['n1', 'n2', 'n3'] }) },
+      { name: 'nodes/n1/nft-ruleset.json', content: fixture('nft/kube-proxy-nftables.list.json') },
+      { name: 'nodes/n2/iptables-save.txt', content: fixture('iptables/iptables-save-nft.txt') },
+      { name: 'nodes/n3/nft-ruleset.txt', content: fixture('nft/kube-proxy-iptables.list-handles.nft') },
+    ]));
+    const { snapshotId } = await importBundle(db, path);
+    const formats = db.prepare('SELECT format FROM nft_rulesets ORDER BY format').pluck().all();
+    expect(formats).toEqual(['iptables-save', 'nft-json', 'nft-text']);
+    const { parseBundlePath } = await import('../../../db/import/parse-bundle');
+    const parsed = await parseBundlePath(path);
+    const loaded = loadSnapshot(db, snapshotId)!;
+    expect(loaded.nodes.map((n) => n.ruleset)).toEqual(parsed.snapshot.nodes.map((n) => n.ruleset));
+    expect(loaded.nodes.every((n) => n.ruleset!.tables.length > 0)).toBe(true);
   });
 
   const badInputs: [string, () => string, RegExp, ImportError['code']][] = [

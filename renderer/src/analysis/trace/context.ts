@@ -2,7 +2,7 @@
 // netfilter and routing indexes, pods and endpoints by address, nodes by address / pod CIDR /
 // VTEP MAC, kube-proxy's chain names, the veth correlation and who announces each LB address.
 
-import { buildKubeProxyChainIndex, type KubeProxyChainRef } from '../kubeproxy-names';
+import { buildKubeProxyChainIndex, kubeProxyChainMode, type KubeProxyChainRef } from '../kubeproxy-names';
 import type { KubeEndpointSlice, KubeEvent, KubeNode, KubePod, KubeService, NodeData, SnapshotData, SourceRef } from '../model';
 import { correlateVeths, type VethCorrelation, type VethMatch } from '../veths';
 import { canonicalIp, maskAddr, maskV4, parseCidr, parseIp, type Cidr } from './ip';
@@ -54,7 +54,10 @@ export interface TraceContext {
   endpointsByAddr: Map<string, EndpointRef>;
   servicesByKey: Map<string, KubeService>;
   slicesByService: Map<string, KubeEndpointSlice[]>;
-  chainRefs: Map<string, KubeProxyChainRef>;
+  /** kube-proxy's chain names in both modes (built on first use: it hashes every service port and endpoint) */
+  readonly chainRefs: Map<string, KubeProxyChainRef>;
+  /** the names of one mode only, built on first use: what the engine looks chains up in */
+  chainRefsOf: (mode: KubeProxyChainRef['mode']) => Map<string, KubeProxyChainRef>;
   /** serviceForChain's answers, by chain name */
   chainOwners: Map<string, ChainOwner | null>;
   veths: VethCorrelation;
@@ -220,6 +223,9 @@ function buildContext(snapshot: SnapshotData): TraceContext {
   }
   const clusterNodes = [...new Set([...snapshot.cluster.nodes.map((n) => n.name), ...captured.keys()])].sort();
   const veths = correlateVeths(snapshot);
+  const { services, endpointSlices } = snapshot.cluster;
+  let chainRefs: Map<string, KubeProxyChainRef> | undefined;
+  const byMode = new Map<KubeProxyChainRef['mode'], Map<string, KubeProxyChainRef>>();
   return {
     snapshot,
     captured,
@@ -235,7 +241,18 @@ function buildContext(snapshot: SnapshotData): TraceContext {
     endpointsByAddr,
     servicesByKey: new Map(snapshot.cluster.services.map((s) => [`${s.namespace}/${s.name}`, s])),
     slicesByService,
-    chainRefs: buildKubeProxyChainIndex(snapshot.cluster.services, snapshot.cluster.endpointSlices),
+    get chainRefs() {
+      chainRefs ??= buildKubeProxyChainIndex(services, endpointSlices);
+      return chainRefs;
+    },
+    chainRefsOf(mode) {
+      let refs = byMode.get(mode);
+      if (!refs) {
+        refs = buildKubeProxyChainIndex(services, endpointSlices, mode);
+        byMode.set(mode, refs);
+      }
+      return refs;
+    },
     chainOwners: new Map(),
     veths,
     announcers: buildAnnouncers(snapshot),
@@ -269,7 +286,8 @@ export function serviceForChain(ctx: TraceContext, chain: string): ChainOwner | 
 }
 
 function chainOwner(ctx: TraceContext, chain: string): ChainOwner | null {
-  const ref = ctx.chainRefs.get(chain);
+  const mode = kubeProxyChainMode(chain);
+  const ref = mode === null ? undefined : ctx.chainRefsOf(mode).get(chain);
   if (!ref) return null;
   const [namespace, name] = ref.serviceKey.split('/');
   const svc = ctx.servicesByKey.get(ref.serviceKey);
