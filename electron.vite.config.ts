@@ -32,6 +32,7 @@ const preloadBuild = {
 
 const rendererBuild = {
   outDir: resolve(__dirname, 'out/renderer'),
+  minify: true,
   rolldownOptions: { input: resolve(__dirname, 'renderer/index.html') },
 };
 

@@ -130,4 +130,6 @@ export interface KnpBridge {
   native: boolean;
   /** Electron only: the native open dialog; resolves to a path or null */
   pickBundle?: () => Promise<string | null>;
+  /** Electron only: the file-system path of a dropped or picked File (webUtils.getPathForFile); '' for a File not backed by a file */
+  pathForFile?: (file: File) => string;
 }

@@ -1,9 +1,10 @@
 // window.knp, built over ipcRenderer: one function per KnpApi method, each invoking its `knp:`
 // channel and unwrapping the IpcReply (errors keep name, message and code); `on` for the
 // contract's events only. The first subscription tells main the renderer listens, so events main
-// queued meanwhile (import progress, menu commands) arrive.
+// queued meanwhile (import progress, menu commands) arrive. pathForFile gives a dropped File's
+// path (sandboxed renderers no longer see File.path): the Library imports dropped bundles by it.
 
-import type { IpcRenderer, IpcRendererEvent } from 'electron';
+import type { IpcRenderer, IpcRendererEvent, WebUtils } from 'electron';
 import {
   channelFor,
   IPC_PREFIX,
@@ -18,8 +19,9 @@ import {
 } from '../ipc-contract';
 
 export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener' | 'send'>;
+export type WebUtilsLike = Pick<WebUtils, 'getPathForFile'>;
 
-export function createBridge(ipc: IpcLike): KnpBridge {
+export function createBridge(ipc: IpcLike, webUtils?: WebUtilsLike): KnpBridge {
   const invoke = async (channel: string, args?: unknown): Promise<unknown> => {
     if (!channel.startsWith(IPC_PREFIX)) throw new Error(`refusing to invoke ${channel}: not a ${IPC_PREFIX} channel`);
     const reply = (await ipc.invoke(channel, args)) as IpcReply<unknown>;
@@ -65,5 +67,6 @@ export function createBridge(ipc: IpcLike): KnpBridge {
     on,
     native: true,
     pickBundle: () => invoke(KNP_NATIVE_CHANNELS.pickBundle) as Promise<string | null>,
+    ...(webUtils ? { pathForFile: (file: File) => webUtils.getPathForFile(file) } : {}),
   };
 }

@@ -1,5 +1,5 @@
 // The preload (sandboxed, context-isolated): exposes window.knp and nothing else.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createBridge } from './bridge';
 
-contextBridge.exposeInMainWorld('knp', createBridge(ipcRenderer));
+contextBridge.exposeInMainWorld('knp', createBridge(ipcRenderer, webUtils));

@@ -55,12 +55,22 @@ export interface ChangeRow {
   first: boolean;
 }
 
+function sameValue(a: FieldValue, b: FieldValue): boolean {
+  return Array.isArray(a) || Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b;
+}
+
+/** The fields that differ: an added or removed object lists every field, also those empty on both sides. */
+export function shownFields(change: Change): FieldChange[] {
+  return change.fields.filter((f) => !sameValue(f.before, f.after));
+}
+
 /** One row per changed field, so the field, its A value and its B value stand side by side. */
 export function changeRows(changes: readonly Change[]): ChangeRow[] {
   const out: ChangeRow[] = [];
   changes.forEach((change, index) => {
-    if (change.fields.length === 0) out.push({ key: `${index}:-`, index, change, field: null, first: true });
-    change.fields.forEach((field, k) => out.push({ key: `${index}:${k}`, index, change, field, first: k === 0 }));
+    const fields = shownFields(change);
+    if (fields.length === 0) out.push({ key: `${index}:-`, index, change, field: null, first: true });
+    fields.forEach((field, k) => out.push({ key: `${index}:${k}`, index, change, field, first: k === 0 }));
   });
   return out;
 }

@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import type { Change, FieldValue } from '../analysis/diff/types';
 import { KindBadge } from '../components/KindBadge';
 import { VirtualTable, type Column } from '../components/VirtualTable';
-import { changeRows, nodeLabel, formatValue, type ChangeRow, type PathChange, type PathGroup } from '../ui-logic/compare';
+import { changeRows, nodeLabel, formatValue, shownFields, type ChangeRow, type PathChange, type PathGroup } from '../ui-logic/compare';
 import { formatProbability } from '../ui-logic/format';
 
 function cell(field: string | undefined, v: FieldValue) {
@@ -21,12 +21,12 @@ const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 const KIND_ORDER = { removed: 0, added: 1, changed: 2, reordered: 3 };
 
 const CHANGE_COLUMNS: Column<ChangeRow>[] = [
-  { id: 'kind', header: 'Kind', width: '96px', render: (r) => (r.first ? <KindBadge kind={r.change.kind} /> : null), compare: (x, y) => KIND_ORDER[x.change.kind] - KIND_ORDER[y.change.kind] || x.index - y.index },
-  { id: 'node', header: 'Node', width: '130px', render: (r) => <span title={nodeLabel(r.change.node, r.change.nodeB)}>{nodeLabel(r.change.node, r.change.nodeB)}</span>, compare: (x, y) => byText(nodeLabel(x.change.node, x.change.nodeB), nodeLabel(y.change.node, y.change.nodeB)) || x.index - y.index },
+  { id: 'kind', header: 'Kind', width: '88px', render: (r) => (r.first ? <KindBadge kind={r.change.kind} /> : null), compare: (x, y) => KIND_ORDER[x.change.kind] - KIND_ORDER[y.change.kind] || x.index - y.index },
+  { id: 'node', header: 'Node', width: 'minmax(90px, 0.7fr)', render: (r) => <span title={nodeLabel(r.change.node, r.change.nodeB)}>{nodeLabel(r.change.node, r.change.nodeB)}</span>, compare: (x, y) => byText(nodeLabel(x.change.node, x.change.nodeB), nodeLabel(y.change.node, y.change.nodeB)) || x.index - y.index },
   {
     id: 'subject',
     header: 'Subject',
-    width: 'minmax(220px, 2fr)',
+    width: 'minmax(180px, 2fr)',
     render: (r) => (
       <span className={`mono${r.first ? '' : ' muted'}`} title={r.change.note ? `${r.change.subject}\n${r.change.note}` : r.change.subject}>
         {r.change.subject}
@@ -34,9 +34,9 @@ const CHANGE_COLUMNS: Column<ChangeRow>[] = [
     ),
     compare: (x, y) => byText(x.change.subject, y.change.subject) || x.index - y.index,
   },
-  { id: 'field', header: 'Field', width: '104px', render: (r) => r.field?.field ?? <span className="muted">—</span>, compare: (x, y) => byText(x.field?.field ?? '', y.field?.field ?? '') },
-  { id: 'a', header: 'Base (A)', width: 'minmax(130px, 1fr)', render: (r) => (r.field ? cell(r.field.field, r.field.before) : null) },
-  { id: 'b', header: 'Changed (B)', width: 'minmax(130px, 1fr)', render: (r) => (r.field ? cell(r.field.field, r.field.after) : null) },
+  { id: 'field', header: 'Field', width: '84px', render: (r) => r.field?.field ?? <span className="muted">—</span>, compare: (x, y) => byText(x.field?.field ?? '', y.field?.field ?? '') },
+  { id: 'a', header: 'Base (A)', width: 'minmax(90px, 1fr)', render: (r) => (r.field ? cell(r.field.field, r.field.before) : null) },
+  { id: 'b', header: 'Changed (B)', width: 'minmax(90px, 1fr)', render: (r) => (r.field ? cell(r.field.field, r.field.after) : null) },
 ];
 
 function rowClass(r: ChangeRow): string {
@@ -106,8 +106,10 @@ export function PathChanges({ groups, selectedKey, onSelect }: PathChangesProps)
   const group = groups.find((g) => g.service === service) ?? null;
   const rows = useMemo<PathRow[]>(
     () =>
-      (group?.changes ?? []).flatMap((path) =>
-        path.change.fields.length === 0 ? [{ key: `${path.key}:-`, path, field: null, first: true }] : path.change.fields.map((field, k) => ({ key: `${path.key}:${k}`, path, field, first: k === 0 })),
+      (group?.changes ?? []).flatMap((path): PathRow[] =>
+        shownFields(path.change).length === 0
+          ? [{ key: `${path.key}:-`, path, field: null, first: true }]
+          : shownFields(path.change).map((field, k) => ({ key: `${path.key}:${k}`, path, field, first: k === 0 })),
       ),
     [group],
   );

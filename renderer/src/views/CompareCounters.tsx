@@ -13,16 +13,16 @@ function Delta({ value, unit }: { value: number; unit?: 'bytes' }) {
 }
 
 const RULE_COLUMNS: Column<RuleCounterDelta>[] = [
-  { id: 'node', header: 'Node', width: '120px', render: (r) => nodeLabel(r.node, r.nodeB), compare: (a, b) => nodeLabel(a.node, a.nodeB).localeCompare(nodeLabel(b.node, b.nodeB)) },
-  { id: 'chain', header: 'Chain', width: 'minmax(170px, 1fr)', render: (r) => <span className="mono" title={`${r.family} ${r.table} ${r.chain}`}>{r.chain}</span>, compare: (a, b) => a.chain.localeCompare(b.chain) || a.position - b.position },
-  { id: 'pos', header: '#', width: '34px', align: 'right', render: (r) => r.position, compare: (a, b) => a.position - b.position },
-  { id: 'rule', header: 'Rule (as in B)', width: 'minmax(200px, 2fr)', render: (r) => <span className="mono" title={r.rule}>{r.rule}</span>, compare: (a, b) => a.rule.localeCompare(b.rule) },
-  { id: 'a', header: 'A packets', width: '76px', align: 'right', render: (r) => <span className="mono">{r.before.packets}</span>, compare: (a, b) => a.before.packets - b.before.packets },
-  { id: 'b', header: 'B packets', width: '76px', align: 'right', render: (r) => <span className="mono">{r.after.packets}</span>, compare: (a, b) => a.after.packets - b.after.packets },
+  { id: 'node', header: 'Node', width: '96px', render: (r) => nodeLabel(r.node, r.nodeB), compare: (a, b) => nodeLabel(a.node, a.nodeB).localeCompare(nodeLabel(b.node, b.nodeB)) },
+  { id: 'chain', header: 'Chain', width: '206px', render: (r) => <span className="mono" title={`${r.family} ${r.table} ${r.chain}`}>{r.chain}</span>, compare: (a, b) => a.chain.localeCompare(b.chain) || a.position - b.position },
+  { id: 'pos', header: '#', width: '30px', align: 'right', render: (r) => r.position, compare: (a, b) => a.position - b.position },
+  { id: 'rule', header: 'Rule (as in B)', width: 'minmax(160px, 1fr)', render: (r) => <span className="mono" title={r.rule}>{r.rule}</span>, compare: (a, b) => a.rule.localeCompare(b.rule) },
+  { id: 'a', header: 'A pkts', width: '58px', align: 'right', render: (r) => <span className="mono">{r.before.packets}</span>, compare: (a, b) => a.before.packets - b.before.packets },
+  { id: 'b', header: 'B pkts', width: '58px', align: 'right', render: (r) => <span className="mono">{r.after.packets}</span>, compare: (a, b) => a.after.packets - b.after.packets },
   {
     id: 'dp',
-    header: 'Δ packets',
-    width: '86px',
+    header: 'Δ pkts',
+    width: '84px',
     align: 'right',
     render: (r) => (
       <span title={r.reset ? `went down: reset or a different node; counted from zero as ${r.packets}` : undefined}>
@@ -31,7 +31,7 @@ const RULE_COLUMNS: Column<RuleCounterDelta>[] = [
     ),
     compare: (a, b) => rawDelta(a).packets - rawDelta(b).packets,
   },
-  { id: 'db', header: 'Δ bytes', width: '84px', align: 'right', render: (r) => <Delta value={rawDelta(r).bytes} unit="bytes" />, compare: (a, b) => rawDelta(a).bytes - rawDelta(b).bytes },
+  { id: 'db', header: 'Δ bytes', width: '78px', align: 'right', render: (r) => <Delta value={rawDelta(r).bytes} unit="bytes" />, compare: (a, b) => rawDelta(a).bytes - rawDelta(b).bytes },
 ];
 
 function EndpointBar({ endpoint, max, onOpen }: { endpoint: EndpointCounter; max: number; onOpen: (() => void) | null }) {

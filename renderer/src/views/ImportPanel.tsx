@@ -1,5 +1,6 @@
-// Import a bundle by path, native picker (Electron) or dropping a path / file URL; progress from
-// the importProgress event; afterwards the diagnostics, grouped by severity.
+// Import a bundle by path, native picker (Electron), dropping the file itself (Electron) or a path
+// or file URL as text (the web harness); progress from the importProgress event; afterwards the
+// diagnostics, grouped by severity.
 
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
 import type { ImportProgress, ImportResult } from '../../../db/api-types';
@@ -10,16 +11,8 @@ import { ProgressBar } from '../components/ProgressBar';
 import { ErrorNote } from '../components/Status';
 import { useApp } from '../state/app-context';
 import { errorMessage } from '../state/errors';
+import { droppedPath } from '../ui-logic/dropped-path';
 import { diagnosticItems } from './diagnostic-items';
-
-/** A dropped `file:///…` URL or plain absolute path, as text. */
-function droppedPath(e: DragEvent): string | null {
-  const text = (e.dataTransfer.getData('text/uri-list') || e.dataTransfer.getData('text/plain')).split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
-  if (!text) return null;
-  const trimmed = text.trim();
-  if (trimmed.startsWith('file://')) return decodeURIComponent(new URL(trimmed).pathname);
-  return trimmed.startsWith('/') || /^[A-Za-z]:[\\/]/.test(trimmed) ? trimmed : null;
-}
 
 export function ImportPanel() {
   const { bridge, api, refreshSnapshots, openSnapshot } = useApp();
@@ -69,12 +62,16 @@ export function ImportPanel() {
   const onDrop = (e: DragEvent<HTMLFormElement>): void => {
     e.preventDefault();
     setDragging(false);
-    const dropped = droppedPath(e);
+    const dropped = droppedPath(e.dataTransfer, bridge.pathForFile);
     if (dropped) {
       setPath(dropped);
       void run(dropped);
     } else {
-      setError('Drop a bundle path or file URL (drag the file from a file manager), or type its path.');
+      setError(
+        bridge.pathForFile
+          ? 'That drop carried no file: drop a bundle (.tar.gz, a folder or a single file) from a file manager, or type its path.'
+          : 'Drop a bundle path or file URL (drag the file from a file manager), or type its path: a browser does not reveal a dropped file\'s path.',
+      );
     }
   };
 

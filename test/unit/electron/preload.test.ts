@@ -18,9 +18,21 @@ describe('preload', () => {
     await import('../../../electron/preload/index');
     expect([...electron.contextBridge.exposed.keys()]).toEqual(['knp']);
     const exposed = electron.contextBridge.exposed.get('knp') as KnpBridge;
-    expect(Object.keys(exposed).sort()).toEqual(['api', 'native', 'on', 'pickBundle']);
+    expect(Object.keys(exposed).sort()).toEqual(['api', 'native', 'on', 'pathForFile', 'pickBundle']);
+    // the preload wires Electron's own webUtils in
+    exposed.pathForFile!(Object.assign(new Blob([]), { path: '/x.tgz' }) as unknown as File);
+    expect(electron.webUtils.getPathForFile).toHaveBeenCalledTimes(1);
     expect(bridge.native).toBe(true);
     expect(typeof bridge.pickBundle).toBe('function');
+  });
+
+  it('gives a dropped File\'s path through webUtils.getPathForFile, and only with webUtils', () => {
+    const exposed = createBridge(electron.ipcRenderer, electron.webUtils);
+    const file = Object.assign(new Blob(['x']), { name: 'bundle.tar.gz', path: '/home/me/bundle.tar.gz' }) as unknown as File;
+    expect(exposed.pathForFile!(file)).toBe('/home/me/bundle.tar.gz');
+    expect(electron.webUtils.getPathForFile).toHaveBeenCalledWith(file);
+    expect(exposed.pathForFile!(new Blob(['y']) as unknown as File)).toBe('');
+    expect(createBridge(electron.ipcRenderer).pathForFile).toBeUndefined();
   });
 
   it('maps every contract method, each to its knp: channel', async () => {

@@ -141,12 +141,23 @@ export function traceService(snapshot: SnapshotData, selector: ServiceSelector, 
   return traceOne(ctx, svc, opts, selector.port);
 }
 
+/**
+ * Every Service in the snapshot, sorted by namespace and name, handed to `visit` one at a time: a
+ * caller that keeps only what it needs of each (a summary, a count) never holds every tree at once.
+ */
+export function forEachServiceTrace(snapshot: SnapshotData, visit: (trace: ServiceTrace) => void, opts?: TraceOptions): void {
+  const ctx = traceContext(snapshot);
+  const services = [...snapshot.cluster.services].sort((a, b) =>
+    a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const svc of services) visit(traceOne(ctx, svc, opts));
+}
+
 /** Every Service in the snapshot, sorted by namespace and name. */
 export function traceAllServices(snapshot: SnapshotData, opts?: TraceOptions): ServiceTrace[] {
-  const ctx = traceContext(snapshot);
-  return [...snapshot.cluster.services]
-    .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((svc) => traceOne(ctx, svc, opts));
+  const out: ServiceTrace[] = [];
+  forEachServiceTrace(snapshot, (trace) => out.push(trace), opts);
+  return out;
 }
 
 /** One user-given flow: to IP:PORT/PROTO, from an IP (pod, node or other) or 'external', optionally entering on a node. */

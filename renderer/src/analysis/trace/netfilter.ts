@@ -750,7 +750,7 @@ function finishNat(w: Walk, rule: NftRule, result: Transform[] | string, text: s
     w.hops.push(unevaluableHop(w, frame, rule, result));
     return { type: 'leaf', disposition: 'unevaluable', reason: result };
   }
-  const all = [...frame.pending, ...result];
+  const all = frame.pending.length === 0 ? result : [...frame.pending, ...result];
   w.hops.push(ruleHop(w, frame, rule, 'nft', 'TRANSFORMED', `${text}: ${all.map(transformText).join(', ')}`, all));
   nf.natDone = true;
   nf.stack = [];

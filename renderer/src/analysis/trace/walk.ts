@@ -326,6 +326,8 @@ function interfaceObject(w: Walk, name: string): HopObject {
 
 /** Payloads by their owner (a node, a veth, the context) and a key naming what else they depend on. */
 const payloads = new WeakMap<object, Map<string, Payload>>();
+/** Leaf reasons shared by every path ending the same way (a pod, a node not captured). */
+const reasons = new WeakMap<object, Map<string, string>>();
 
 function deliverToVeth(w: Walk, veth: VethMatch): Outcome {
   const ctx = w.ctx;
@@ -349,7 +351,7 @@ function deliverToVeth(w: Walk, veth: VethMatch): Outcome {
     evidence: pod ? [pod.source] : NO_EVIDENCE,
   }));
   w.hops.push(payloadHop(w, 'pod', 'DELIVERED', podPayload));
-  return { type: 'leaf', disposition: 'delivered', reason: `delivered to pod ${namespace}/${name}` };
+  return { type: 'leaf', disposition: 'delivered', reason: cached(reasons, veth, p.dst, () => `delivered to pod ${namespace}/${name}`) };
 }
 
 function bridgeEvidence(w: Walk, bridge: string): Hop['evidence'] {
@@ -495,7 +497,7 @@ function toNode(w: Walk, target: string, tunnelDev: string | null, viaAddress: s
     h.node = target;
     w.hops.push(h);
     w.nodes = append(w.nodes, target);
-    return { type: 'leaf', disposition: 'node-not-captured', reason: `continues on node ${target}, not captured` };
+    return { type: 'leaf', disposition: 'node-not-captured', reason: cached(reasons, ctx, target, () => `continues on node ${target}, not captured`) };
   }
   if (w.nodes.size > MAX_NODE_HOPS) {
     return { type: 'leaf', disposition: 'loop', reason: 'more than 16 node hops' };

@@ -156,6 +156,11 @@ export const ipcRenderer = {
   send: vi.fn(),
 };
 
+/** getPathForFile answers the `path` a test put on its fake File ('' like Electron for a File not backed by a file). */
+export const webUtils = {
+  getPathForFile: vi.fn((file: unknown): string => (file as { path?: string }).path ?? ''),
+};
+
 export const contextBridge = {
   exposed: new Map<string, unknown>(),
   exposeInMainWorld: (key: string, value: unknown) => contextBridge.exposed.set(key, value),
@@ -175,4 +180,5 @@ export function reset(): void {
   protocol.handlers.clear();
   contextBridge.exposed.clear();
   for (const fn of Object.values(ipcRenderer)) fn.mockReset();
+  webUtils.getPathForFile.mockClear();
 }
