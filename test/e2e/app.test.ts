@@ -3,68 +3,33 @@
 // screenshot of each view to test-results/screenshots/. The page must not reach past the
 // harness origin.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebServer, type WebServer } from '../../electron/web/server';
 import { tarFolder } from '../fixtures/bundles/make-tarball';
+import { ARTICLE, startHarness, type Harness } from './harness';
 
-const ROOT = join(__dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const SHOTS = join(ROOT, 'test-results/screenshots');
-const ARTICLE = join(ROOT, 'test/fixtures/bundles/article');
 const SVC_CHAIN = 'KUBE-SVC-2CMXP7HKUVJN7L6M';
 const EXT_CHAIN = 'KUBE-EXT-2CMXP7HKUVJN7L6M';
 const NGINX_POD = 'nginx-7c5ddbdf54-tz9qm';
 const ENDPOINTS = ['10.42.0.204', '10.42.2.228', '10.42.4.11'];
 
+let h: Harness;
 let dir: string;
-let server: WebServer;
-let browser: Browser;
 let page: Page;
-const foreign: string[] = [];
-const pageErrors: string[] = [];
-const consoleErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function openView(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: new RegExp(`^${label}`) }).click();
-}
+const shot = (name: string) => h.shot(name);
+const openView = (label: string) => h.openView(label);
 
 beforeAll(async () => {
-  if (!existsSync(join(RENDERER, 'index.html'))) execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  await mkdir(SHOTS, { recursive: true });
-  dir = await mkdtemp(join(tmpdir(), 'knp-e2e-'));
+  h = await startHarness();
+  ({ dir, page } = h);
   await writeFile(join(dir, 'article.tar.gz'), await tarFolder(ARTICLE));
-  server = await startWebServer({ dbPath: join(dir, 'library.sqlite'), port: 0, rendererDir: RENDERER });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  const origin = new URL(server.url).origin;
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith('data:') && new URL(url).origin !== origin) foreign.push(url);
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  await page.goto(server.url);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe('kube-netpath UI', () => {
@@ -239,8 +204,8 @@ describe('kube-netpath UI', () => {
   });
 
   it('made no request outside the harness, broke no CSP rule and logged no error', () => {
-    expect(foreign).toEqual([]);
-    expect(pageErrors).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    expect(h.foreign).toEqual([]);
+    expect(h.pageErrors).toEqual([]);
+    expect(h.consoleErrors).toEqual([]);
   });
 });

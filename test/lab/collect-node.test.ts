@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, type Bundle } from './lib/bundle.js';
-import { kubeProxyNatRules, sepChain, svcChain } from './lib/kube-proxy.js';
 import { createLab, labSupport, type Lab, type LabNode } from './lib/lab.js';
 import { run } from './lib/run.js';
 import { openWritable } from '../../db/connection';
+import { iptablesRestoreInput, type Service } from '../fixtures/kube-proxy/index.js';
 import { importBundle, type Diagnostic } from '../../db/import';
 import { loadSnapshot } from '../../db/queries/snapshot-data';
 import type { SnapshotData } from '../../renderer/src/analysis/model';
+import { servicePortChainName, servicePortEndpointChainName } from '../../renderer/src/analysis/kubeproxy-names';
 import { correlateVeths } from '../../renderer/src/analysis/veths';
 
 const support = labSupport();
@@ -46,6 +47,20 @@ interface IpRoute {
 
 const NGINX = 'default/nginx';
 
+/** The article's Service: default/nginx, three endpoints (two on nuc0, one on nuc1). */
+const NGINX_SERVICE: Service = {
+  namespace: 'default',
+  name: 'nginx',
+  type: 'ClusterIP',
+  clusterIP: '10.43.80.28',
+  ports: [{ name: null, protocol: 'TCP', port: 80, targetPort: 80, nodePort: null }],
+  endpoints: [
+    { ip: '10.42.0.204', node: 'nuc0' },
+    { ip: '10.42.0.205', node: 'nuc0' },
+    { ip: '10.42.1.7', node: 'nuc1' },
+  ],
+};
+
 describe.skipIf(!support.ok)('collect-node.sh on a lab node', () => {
   let lab: Lab;
   let nuc0: LabNode;
@@ -78,12 +93,10 @@ describe.skipIf(!support.ok)('collect-node.sh on a lab node', () => {
       vxlan: true,
     });
     await lab.connectOverlay(nuc0, nuc1);
-    const endpoints = ['10.42.0.204:80', '10.42.0.205:80', '10.42.1.7:80'];
+    // kube-proxy's filter and nat tables for nuc0, every rule of the Service preset to 3 packets / 156 bytes
+    const ctx = { node: 'nuc0', nodeIp: '192.168.28.10', clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16' };
     await lab.exec(nuc0.netns, 'iptables-nft-restore', ['-c'], {
-      input: kubeProxyNatRules(
-        [{ servicePortName: NGINX, clusterIp: '10.43.80.28', port: 80, protocol: 'tcp', endpoints, counters: [3, 156] }],
-        '10.42.0.0/16',
-      ),
+      input: iptablesRestoreInput([NGINX_SERVICE], ctx, (rule) => (rule.plan ? [3, 156] : [0, 0])),
     });
     await lab.exec(nuc0.netns, 'nft', ['-f', '-'], {
       input: [
@@ -141,7 +154,7 @@ describe.skipIf(!support.ok)('collect-node.sh on a lab node', () => {
       });
     }
     const chains = node.ruleset!.tables.flatMap((t) => t.chains);
-    const svc = chains.find((c) => c.name === svcChain(NGINX, 'tcp'))!;
+    const svc = chains.find((c) => c.name === servicePortChainName('KUBE-SVC-', NGINX, 'tcp'))!;
     const jumps = svc.rules.filter((r) => r.statements.some((st) => st.kind === 'verdict' && st.verdict.target?.startsWith('KUBE-SEP-')));
     expect(jumps.map((r) => r.counter)).toEqual([{ packets: 3, bytes: 156 }, { packets: 3, bytes: 156 }, { packets: 3, bytes: 156 }]);
     expect(node.routes.some((r) => r.dst === '10.42.1.0/24' && r.dev === 'flannel.1' && r.flags.includes('onlink'))).toBe(true);
@@ -247,8 +260,8 @@ describe.skipIf(!support.ok)('collect-node.sh on a lab node', () => {
     const rules = (s: string) => s.split('\n').filter((l) => /^(\[\d+:\d+\] -A |:)KUBE-/.test(l));
     expect(rules(saved)).toEqual(rules(liveIptables));
     // The article's chains: default/nginx + tcp, and its endpoint 10.42.0.204:80.
-    expect(svcChain(NGINX, 'tcp')).toBe('KUBE-SVC-2CMXP7HKUVJN7L6M');
-    expect(sepChain(NGINX, 'tcp', '10.42.0.204:80')).toBe('KUBE-SEP-T3JGICIP4GFFPRGP');
+    expect(servicePortChainName('KUBE-SVC-', NGINX, 'tcp')).toBe('KUBE-SVC-2CMXP7HKUVJN7L6M');
+    expect(servicePortEndpointChainName(NGINX, 'tcp', '10.42.0.204:80')).toBe('KUBE-SEP-T3JGICIP4GFFPRGP');
     expect(saved).toMatch(/^\[3:156\] -A KUBE-SEP-T3JGICIP4GFFPRGP -p tcp .*--to-destination 10\.42\.0\.204:80$/m);
     expect(saved).toMatch(/^\[3:156\] -A KUBE-SVC-2CMXP7HKUVJN7L6M .*--probability 0\.33333333349 -j KUBE-SEP-T3JGICIP4GFFPRGP$/m);
     expect(saved.match(/^\[3:156\] -A /gm)?.length).toBe(1 + 1 + 3 * 3);

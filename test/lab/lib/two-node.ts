@@ -9,9 +9,14 @@
 // Nothing leaves the lab's namespaces: 10.42.0.0/16 pods, 10.43.0.0/16 services, the LAN above.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import {
+  iptablesRestoreInput,
+  nftInput,
+  type NodeContext as ProxyContext,
+  type SinglePortService as LabService,
+} from '../../fixtures/kube-proxy/index.js';
 import { readBundle, type ManifestEntry } from './bundle.js';
 import { createLab, type Lab, type LabNode } from './lab.js';
-import { iptablesRestoreInput, nftInput, type LabService, type ProxyContext } from './kube-proxy-rules.js';
 import { spawnInNetns, stopAll, type BackgroundProcess } from './procs.js';
 import { run } from './run.js';
 
