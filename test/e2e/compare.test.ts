@@ -3,27 +3,16 @@
 // the article's second listing shows; then compares them, follows a counter change to the raw
 // lines of both snapshots, and compares two nodes of one snapshot. Screenshots: compare*.png.
 
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tarFolder } from '../fixtures/bundles/make-tarball';
+import { writeArticleLater } from '../fixtures/bundles/article-later';
 import { ARTICLE, startHarness, type Harness } from './harness';
 
-const RULESET = 'nodes/roger-nuc1/nft-ruleset.txt';
 const SENTENCE = 'of 6 new connections to default/nginx, 3 went to 10.42.0.204, 3 to 10.42.2.228, 0 to 10.42.4.11';
 
-/** Adds `packets` (52 bytes each, a SYN) to every rule of nat `chain` whose text contains `match`. */
-function bump(text: string, chain: string, match: string, packets: number): string {
-  const start = text.indexOf(`chain ${chain} {`, text.indexOf('table ip nat {'));
-  const end = text.indexOf('}', start);
-  const body = text
-    .slice(start, end)
-    .split('\n')
-    .map((line) => (line.includes(match) ? line.replace(/counter packets (\d+) bytes (\d+)/, (_, p, b) => `counter packets ${Number(p) + packets} bytes ${Number(b) + packets * 52}`) : line))
-    .join('\n');
-  return text.slice(0, start) + body + text.slice(end);
-}
 
 let h: Harness;
 let page: Page;
@@ -31,16 +20,7 @@ let page: Page;
 beforeAll(async () => {
   h = await startHarness('knp-compare-');
   page = h.page;
-  const later = join(h.dir, 'article-later');
-  await cp(ARTICLE, later, { recursive: true });
-  let text = await readFile(join(later, RULESET), 'utf8');
-  text = bump(text, 'KUBE-SERVICES', 'jump KUBE-EXT-2CMXP7HKUVJN7L6M', 6);
-  text = bump(text, 'KUBE-EXT-2CMXP7HKUVJN7L6M', 'jump', 6);
-  text = bump(text, 'KUBE-SVC-2CMXP7HKUVJN7L6M', 'jump KUBE-SEP-T3JGICIP4GFFPRGP', 3);
-  text = bump(text, 'KUBE-SVC-2CMXP7HKUVJN7L6M', 'jump KUBE-SEP-UPTBB2U3B55FJQPW', 3);
-  text = bump(text, 'KUBE-SEP-T3JGICIP4GFFPRGP', 'dnat', 3);
-  text = bump(text, 'KUBE-SEP-UPTBB2U3B55FJQPW', 'dnat', 3);
-  await writeFile(join(later, RULESET), text);
+  const later = writeArticleLater(join(h.dir, 'article-later'));
   await writeFile(join(h.dir, 'article.tar.gz'), await tarFolder(ARTICLE));
   await writeFile(join(h.dir, 'article-later.tar.gz'), await tarFolder(later));
 });
