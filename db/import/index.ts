@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import type { WritableDB } from '../connection';
 import { readBundleSource, type ArchiveLimits } from './archive';
-import type { Diagnostic } from './diagnostics';
 import { ImportError } from './errors';
 import { parseBundle } from './parse-bundle';
 import { writeSnapshot } from './write-snapshot';

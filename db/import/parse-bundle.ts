@@ -226,7 +226,7 @@ export function parseBundle(source: BundleSource, opts: ParseBundleOptions = {})
   for (const [name, sandboxes] of inspected) mergeSandboxes(nodeOf(name), sandboxes);
 
   const nodeList = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
-  diagnostics.push(...missingPieces(nodeList, cluster, files, source.kind));
+  diagnostics.push(...missingPieces(nodeList, files, source.kind));
   return {
     source: { kind: source.kind, path: source.path, contentHash: source.contentHash, sizeBytes: source.sizeBytes },
     manifest,
@@ -284,7 +284,7 @@ function mergeSandboxes(node: NodeData, inspected: Sandbox[]): void {
 }
 
 /** Says what a user would miss: a node without rules or links, a bundle without Services. */
-function missingPieces(nodes: NodeData[], cluster: ClusterData, files: BundleFile[], kind: BundleSource['kind']): Diagnostic[] {
+function missingPieces(nodes: NodeData[], files: BundleFile[], kind: BundleSource['kind']): Diagnostic[] {
   const out: Diagnostic[] = [];
   const has = (node: string | null, k: FileKind[]) => files.some((f) => f.node === node && f.netns === null && k.includes(f.kind));
   if (kind !== 'file' && !files.some((f) => f.kind === 'services')) {

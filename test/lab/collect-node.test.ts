@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, type Bundle } from './lib/bundle.js';
 import { createLab, labSupport, type Lab, type LabNode } from './lib/lab.js';
-import { run } from './lib/run.js';
 import { openWritable } from '../../db/connection';
 import { iptablesRestoreInput, type Service } from '../fixtures/kube-proxy/index.js';
 import { importBundle, type Diagnostic } from '../../db/import';
