@@ -317,6 +317,17 @@ describe.skipIf(!support.ok)('collect-node.sh on a lab node', () => {
     expect(b.entry('nodes/nuc0/sysctl.txt')?.exitCode).toBe(0);
   });
 
+  it.skipIf(!existsSync('/bin/busybox') && !existsSync('/usr/bin/busybox'))('captures the same files under busybox ash as under dash', async () => {
+    const file = join(out, 'busybox.tar.gz');
+    const r = await lab.runOnNode(nuc0, 'busybox', ['ash', SCRIPT, '-o', file, '--node', 'nuc0']);
+    expect(r.stdout.trim()).toBe(file);
+    const b = await readBundle(file);
+    expect([...b.files.keys()].sort()).toEqual([...bundle.files.keys()].sort());
+    expect(b.manifest.files.map((f) => [f.path, f.exitCode])).toEqual(bundle.manifest.files.map((f) => [f.path, f.exitCode]));
+    const rules = (text: string) => text.split('\n').filter((l) => / -A /.test(l)).map((l) => l.replace(/^\[\d+:\d+\] /, ''));
+    expect(rules(b.text('nodes/nuc0/iptables-save.txt'))).toEqual(rules(bundle.text('nodes/nuc0/iptables-save.txt')));
+  });
+
   it('redacts consistently and subnet-preservingly, keeping the map out of the bundle', async () => {
     const files = [join(out, 'r1.tar.gz'), join(out, 'r2.tar.gz')];
     for (const f of files) {
