@@ -4,7 +4,8 @@
 //
 // As root with iptables-nft and nft installed, the rendering is also checked against the real
 // tools: the generated iptables-restore / nft -f input is loaded into a throwaway netns and
-// `nft list ruleset` must print exactly what the generator wrote into the bundle.
+// `nft list ruleset` must print exactly what the generator wrote into the bundle, for a cluster
+// with every shape kube-proxy writes (EVERY_SHAPE).
 
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWritable, type WritableDB } from '../../../db/connection';
 import { importBundle } from '../../../db/import';
 import { loadSnapshot } from '../../../db/queries/snapshot-data';
-import { buildKubeProxyChainIndex } from '../../../renderer/src/analysis/kubeproxy-names';
+import { buildKubeProxyChainIndex, servicePortChainName } from '../../../renderer/src/analysis/kubeproxy-names';
 import type { SnapshotData } from '../../../renderer/src/analysis/model';
 import { leavesOf, traceAllServices } from '../../../renderer/src/analysis/trace/index';
 import {
@@ -31,37 +32,49 @@ import { tableCounts, tempDir } from '../db/helpers';
 const MODES: ProxyMode[] = ['iptables-nft', 'nftables'];
 const SMALL = { services: 20, endpointsPerService: 3, nodes: 2, clusterNodes: 4, seed: 11 };
 
-/** kube-proxy's rule count for one node, from the Service objects alone (proxier.go logic). */
+/**
+ * Services with no endpoints, externalTrafficPolicy Local Services without endpoints on the
+ * captured nodes, LoadBalancerSourceRanges and health check node ports: every shape kube-proxy
+ * writes, on a cluster small enough for the lab.
+ */
+const EVERY_SHAPE = { services: 40, endpointsPerService: 2, nodes: 2, clusterNodes: 4, seed: 11, localPolicyFraction: 0.5, emptyServiceFraction: 0.15 };
+
+/** kube-proxy's rule count for one node, from the Service objects alone (proxier.go logic, both modes). */
 function kubeProxyRuleCount(cluster: GeneratedCluster, mode: ProxyMode, node: string): number {
   const perPort = (svc: GeneratedService) => {
     const m = svc.endpoints.length;
-    const local = svc.externalTrafficPolicy === 'Local';
-    const localEps = svc.endpoints.filter((e) => e.node === node).length;
+    const hasEndpoints = m > 0;
     const external = svc.type !== 'ClusterIP';
+    const local = external && svc.externalTrafficPolicy === 'Local';
+    const localEps = svc.endpoints.filter((e) => e.node === node).length;
+    const hasExternalEndpoints = local ? localEps > 0 : hasEndpoints;
+    const lb = svc.lbIP !== null;
+    const ranges = lb ? svc.sourceRanges.length : 0;
     if (mode === 'iptables-nft') {
-      let n = 1 + (svc.lbIP ? 1 : 0); // KUBE-SERVICES portals
-      n += external ? 1 : 0; // KUBE-NODEPORTS
+      // filter: REJECT / DROP where there is nowhere to go, the LB firewall, the health check port
+      let n = hasEndpoints ? 0 : 1; // KUBE-SERVICES
+      n += !hasExternalEndpoints ? (external ? 1 : 0) + (lb ? 1 : 0) : 0; // KUBE-EXTERNAL-SERVICES
+      n += svc.healthCheckNodePort ? 1 : 0; // KUBE-NODEPORTS
+      if (!hasEndpoints) return n; // and no nat rules at all
+      n += hasEndpoints && ranges > 0 ? 1 : 0; // KUBE-PROXY-FIREWALL
+      n += 1 + (lb ? 1 : 0) + (external ? 1 : 0); // nat KUBE-SERVICES portals, KUBE-NODEPORTS
       n += 1 + m; // KUBE-SVC: masquerade + one per endpoint
-      n += external ? (local ? 4 : 2) : 0; // KUBE-EXT
-      n += svc.sourceRanges.length > 0 ? svc.sourceRanges.length + 1 : 0; // KUBE-FW
-      n += local ? Math.max(localEps, 1) : 0; // KUBE-SVL (or "has no local endpoints")
-      n += 2 * m; // KUBE-SEP
-      return n;
+      n += external ? (local ? 3 : 1) + (hasExternalEndpoints ? 1 : 0) : 0; // KUBE-EXT
+      n += ranges > 0 ? ranges + 1 : 0; // KUBE-FW
+      n += local ? localEps : 0; // KUBE-SVL
+      return n + 2 * m; // KUBE-SEP
     }
-    let n = 1 + (m > 0 ? 1 : 0); // service-…: masquerade + numgen vmap
-    n += external ? (local ? 3 + (localEps > 0 ? 1 : 0) : 2) : 0; // external-…
+    let n = ranges > 0 ? 1 : 0; // firewall-…
+    if (!hasEndpoints) return n;
+    n += 2; // service-…: masquerade + numgen vmap
+    n += external ? (local ? 3 : 1) + (hasExternalEndpoints ? 1 : 0) : 0; // external-…
     n += local && localEps > 0 ? 1 : 0; // local-…
-    n += svc.sourceRanges.length > 0 ? 1 : 0; // firewall-…
-    n += 2 * m; // endpoint-…
-    return n;
+    return n + 2 * m; // endpoint-…
   };
   let total = 0;
-  for (const svc of cluster.services) {
-    total += svc.ports.length * perPort(svc);
-    if (mode === 'iptables-nft' && svc.externalTrafficPolicy === 'Local') total += 1; // filter KUBE-NODEPORTS health check
-  }
-  // fixed chains: filter 4+4+3+1+3, nat 1+1+1+3+1+1, the last KUBE-SERVICES rule; nftables: the 16 fixed chains
-  return total + (mode === 'iptables-nft' ? 15 + 8 + 1 : 23);
+  for (const svc of cluster.services) total += svc.ports.length * perPort(svc);
+  // fixed chains: filter 4+4+3+3+1, nat 1+1+1+3+1 and the last KUBE-SERVICES rule; nftables: the 16 fixed chains
+  return total + (mode === 'iptables-nft' ? 15 + 7 + 1 : 23);
 }
 
 function ruleCount(snapshot: SnapshotData, node: string): number {
@@ -157,6 +170,70 @@ describe.each(MODES)('generated %s cluster', (mode) => {
   });
 });
 
+describe.each(MODES)('generated %s cluster, every kube-proxy shape', (mode) => {
+  const cluster = generateCluster({ ...EVERY_SHAPE, mode });
+  const empty = cluster.services.filter((s) => s.endpoints.length === 0);
+  const localOnElsewhere = (node: string) =>
+    cluster.services.filter((s) => s.externalTrafficPolicy === 'Local' && s.endpoints.length > 0 && !s.endpoints.some((e) => e.node === node));
+
+  it('has Services without endpoints and Local Services without local endpoints', () => {
+    expect(empty.length).toBeGreaterThan(2);
+    expect(empty.some((s) => s.type !== 'ClusterIP')).toBe(true);
+    expect(localOnElsewhere('node-0000').some((s) => s.type === 'LoadBalancer')).toBe(true);
+    expect(localOnElsewhere('node-0000').some((s) => s.type === 'NodePort')).toBe(true);
+    expect(cluster.services.some((s) => s.sourceRanges.length > 0 && s.endpoints.length > 0)).toBe(true);
+  });
+
+  it('imports with no errors or warnings, with exactly the rules kube-proxy would write', async () => {
+    const tmp = tempDir('knp-gen-');
+    const db = openWritable(join(tmp.dir, 'library.sqlite'));
+    try {
+      await writeBundleFolder(renderBundle(cluster), join(tmp.dir, 'bundle'));
+      const result = await importBundle(db, join(tmp.dir, 'bundle'));
+      expect(result.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+      const snapshot = loadSnapshot(db, result.snapshotId)!;
+      for (const node of snapshot.nodes) expect(ruleCount(snapshot, node.name)).toBe(kubeProxyRuleCount(cluster, mode, node.name));
+    } finally {
+      db.close();
+      tmp.cleanup();
+    }
+  });
+
+  it("writes upstream's rules for Services without (local) endpoints", () => {
+    const input = mode === 'iptables-nft' ? renderIptablesRestore(cluster, 'node-0000') : renderNftInput(cluster, 'node-0000');
+    const lines = input.split('\n');
+    const about = (svc: GeneratedService) => lines.filter((l) => l.includes(`${svc.namespace}/${svc.name}`) || l.includes(` ${svc.clusterIP} `) || l.includes(`-d ${svc.clusterIP} `));
+    for (const svc of empty) {
+      const port = svc.ports[0];
+      const spn = `${svc.namespace}/${svc.name}${port.name ? `:${port.name}` : ''}`;
+      if (mode === 'iptables-nft') {
+        // no nat rules; the REJECT is in filter KUBE-SERVICES (and KUBE-EXTERNAL-SERVICES for its NodePort)
+        expect(about(svc).filter((l) => /-A KUBE-(SVC|SEP|EXT|FW)-|-j KUBE-(SVC|EXT|FW)-/.test(l))).toEqual([]);
+        expect(input).toContain(`-A KUBE-SERVICES -m comment --comment "${spn} has no endpoints" -m ${port.protocol.toLowerCase()} -p ${port.protocol.toLowerCase()} -d ${svc.clusterIP} --dport ${port.port} -j REJECT`);
+        if (port.nodePort !== null) expect(input).toMatch(new RegExp(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${spn} has no endpoints" .*--dport ${port.nodePort} -j REJECT`));
+      } else {
+        expect(input).toContain(`${svc.clusterIP} . ${port.protocol.toLowerCase()} . ${port.port} comment "${spn}" : goto reject-chain`);
+        if (port.nodePort !== null) expect(input).toContain(`{ ${port.protocol.toLowerCase()} . ${port.nodePort} comment "${spn}" : goto reject-chain }`);
+        expect(lines.filter((l) => l.startsWith('add chain') && l.includes(`/${svc.name}/`))).toEqual([]);
+      }
+    }
+    for (const svc of localOnElsewhere('node-0000')) {
+      const port = svc.ports[0];
+      const spn = `${svc.namespace}/${svc.name}${port.name ? `:${port.name}` : ''}`;
+      if (mode === 'iptables-nft') {
+        // external traffic is DROPped in filter KUBE-EXTERNAL-SERVICES; no KUBE-SVL, no KUBE-MARK-DROP
+        expect(input).toMatch(new RegExp(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${spn} has no local endpoints" -m addrtype --dst-type LOCAL .*--dport ${port.nodePort} -j DROP`));
+        expect(input).toMatch(new RegExp(`-A KUBE-NODEPORTS -m comment --comment ${spn} .*--dport ${port.nodePort} -j KUBE-EXT-`));
+        expect(input).not.toContain('KUBE-MARK-DROP');
+        expect(input).not.toContain(servicePortChainName('KUBE-SVL-', spn, port.protocol.toLowerCase()));
+      } else {
+        expect(input).toContain(`{ ${port.protocol.toLowerCase()} . ${port.nodePort} comment "${spn}" : drop }`);
+        expect(input).toMatch(new RegExp(`\\{ ${port.protocol.toLowerCase()} \\. ${port.nodePort} : goto external-`));
+      }
+    }
+  });
+});
+
 describe('identical rulesets across nodes', () => {
   it.each(MODES)('%s: stored once, parsed once', async (mode) => {
     const tmp = tempDir('knp-gen-');
@@ -205,7 +282,7 @@ function canRunLab(): boolean {
 
 describe.runIf(canRunLab())('rendering matches the real tools (lab, root)', () => {
   it.each(MODES)('%s: `nft list ruleset` prints what the generator wrote', (mode) => {
-    const cluster = generateCluster({ ...SMALL, mode, localPolicyFraction: 0.5 });
+    const cluster = generateCluster({ ...EVERY_SHAPE, mode });
     for (const node of ['node-0000', 'node-0001']) {
       const ns = `knp-gen-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
       execFileSync('ip', ['netns', 'add', ns]);
