@@ -5,6 +5,7 @@
 // the output is plain sorted data. Per-snapshot indexes (trace context, chain names, rule keys)
 // are built once, so the cost grows with the size of the snapshots, not its square.
 
+import { appendAll } from '../arrays';
 import { sortFindings, type Finding } from '../findings';
 import type { NodeData, SnapshotData } from '../model';
 import { traceContext } from '../trace/context';
@@ -19,6 +20,7 @@ import { diffRoutes } from './routes';
 import { chainNames, indexNodeRules, type NodeRuleIndex } from './rule-index';
 import { diffRules } from './rules';
 import { diffServices } from './services';
+import { planPaths } from './skip';
 import { diffVeths } from './veths';
 import {
   DIFF_SECTIONS,
@@ -72,26 +74,26 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
 
   const endpoints = diffEndpoints(a, b);
   sections.endpoints = endpoints.changes;
-  findings.push(...endpoints.findings);
+  appendAll(findings, endpoints.findings);
 
   for (const pair of pairing.pairs) {
     const na = nodeA.get(pair.a)!;
     const nb = nodeB.get(pair.b)!;
-    sections.interfaces.push(...diffInterfaces(na, nb, pair));
-    sections.routes.push(...diffRoutes(na, nb, pair));
+    appendAll(sections.interfaces, diffInterfaces(na, nb, pair));
+    appendAll(sections.routes, diffRoutes(na, nb, pair));
     const ia = indexNodeRules(na, names);
     const ib = indexNodeRules(nb, names);
     rulesA.set(pair.a, ia);
     rulesB.set(pair.b, ib);
     const rules = diffRules(ia, ib, pair);
-    sections.rules.push(...rules.changes);
-    findings.push(...rules.findings);
+    appendAll(sections.rules, rules.changes);
+    appendAll(findings, rules.findings);
     const c = diffCounters(rules.pairs, rules.newChains, pair);
     counters.rulesCompared += c.compared;
     counters.rulesWentDown += c.wentDown;
-    counters.rules.push(...c.rules);
-    counters.services.push(...c.services);
-    findings.push(...c.findings);
+    appendAll(counters.rules, c.rules);
+    appendAll(counters.services, c.services);
+    appendAll(findings, c.findings);
     if (pair.crossNode) {
       findings.push({
         severity: 'info',
@@ -104,13 +106,19 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
     }
   }
 
+  const traceNodesA = pairing.pairs.map((p) => p.a);
+  const traceNodesB = pairing.pairs.map((p) => p.b);
+  const plan = opts.exhaustivePaths
+    ? { retrace: null, reason: 'exhaustive paths requested' }
+    : planPaths({ snapshot: a, rules: rulesA, traceNodes: traceNodesA }, { snapshot: b, rules: rulesB, traceNodes: traceNodesB }, pairing, names);
   const paths = diffPaths(
-    { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) || !pairing.toA.has(n) ? n : `${n} (A)`), traceNodes: pairing.pairs.map((p) => p.a) },
-    { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? (pairing.byA.has(n) ? `${n} (B)` : n), traceNodes: pairing.pairs.map((p) => p.b) },
+    { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) || !pairing.toA.has(n) ? n : `${n} (A)`), traceNodes: traceNodesA },
+    { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? (pairing.byA.has(n) ? `${n} (B)` : n), traceNodes: traceNodesB },
     pairing,
+    plan.retrace,
   );
   sections.paths = paths.changes;
-  findings.push(...paths.findings);
+  appendAll(findings, paths.findings);
 
   for (const s of DIFF_SECTIONS) sortChanges(sections[s]);
   counters.rules.sort(
@@ -129,6 +137,7 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
       unpaired: { a: pairing.unpairedA, b: pairing.unpairedB },
       counts,
       newConnections: counters.services.reduce((n, s) => n + s.packets, 0),
+      paths: { compared: paths.compared, traced: paths.traced, skipped: paths.compared - paths.traced, reason: plan.reason },
     },
     sections,
     counters,

@@ -194,12 +194,24 @@ function diffEntry(service: string, ea: EntryInfo, eb: EntryInfo, pairing: Pairi
   }
 }
 
-export function diffPaths(a: PathSide, b: PathSide, pairing: Pairing): { changes: Change[]; findings: Finding[] } {
-  const out = { changes: [] as Change[], findings: [] as Finding[] };
+/**
+ * `retrace`: the Services whose paths could differ (skip.ts); null traces every Service in both.
+ * `traced` counts the Services traced (on both sides), `compared` those in both snapshots.
+ */
+export function diffPaths(
+  a: PathSide,
+  b: PathSide,
+  pairing: Pairing,
+  retrace: ReadonlySet<string> | null = null,
+): { changes: Change[]; findings: Finding[]; compared: number; traced: number } {
+  const out = { changes: [] as Change[], findings: [] as Finding[], compared: 0, traced: 0 };
   const inB = new Set(b.snapshot.cluster.services.map((s) => `${s.namespace}/${s.name}`));
   for (const svc of a.snapshot.cluster.services) {
     const service = `${svc.namespace}/${svc.name}`;
     if (!inB.has(service)) continue;
+    out.compared++;
+    if (retrace !== null && !retrace.has(service)) continue;
+    out.traced++;
     const ea = entries(a, svc.namespace, svc.name);
     const eb = entries(b, svc.namespace, svc.name);
     for (const [key, x] of ea) {

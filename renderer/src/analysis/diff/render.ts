@@ -41,6 +41,10 @@ export function renderDiffText(diff: SnapshotDiff): string {
     return `${s} ${parts.length ? parts.join(' ') : '='}`;
   });
   out.push(counts.join(' · '));
+  const p = diff.summary.paths;
+  if (p.compared > 0 && p.traced < p.compared) {
+    out.push(`paths: ${p.traced.toLocaleString('en-US')} of ${p.compared.toLocaleString('en-US')} Services re-traced (the rest had identical inputs)`);
+  }
 
   const sentences = diff.counters.services.map((s) => `  ${where(s.node, s.nodeB)}${s.sentence}`);
   out.push(

@@ -6,7 +6,8 @@
 // are matched as a multiset of keys (see rules.ts).
 
 import type { KubeProxyChainRef } from '../kubeproxy-names';
-import type { NftChain, NftMapElement, NftRule, NftSet, NftStatement, NftValue, NftVerdict, NodeData } from '../model';
+import type { NftChain, NftMapElement, NftRule, NftSet, NftStatement, NftVerdict, NodeData } from '../model';
+import { valueText } from '../trace/netfilter';
 
 /** What kube-proxy chain names stand for, known from either snapshot's Services (the hashes are the same functions). */
 export interface ChainNames {
@@ -122,22 +123,6 @@ export function indexRule(rule: NftRule, names: ChainNames): IndexedRule {
   };
 }
 
-function valueText(v: NftValue): string {
-  switch (v.kind) {
-    case 'literal':
-      return v.text;
-    case 'prefix':
-      return `${v.address}/${v.length}`;
-    case 'range':
-      return `${v.from}-${v.to}`;
-    case 'set':
-      return `{ ${v.elements.map(valueText).join(', ')} }`;
-    case 'setref':
-      return `@${v.name}`;
-    case 'concat':
-      return v.parts.map(valueText).join(' . ');
-  }
-}
 
 function verdictText(v: NftVerdict): string {
   return [v.kind, v.target, v.argument].filter((x) => x !== null).join(' ');

@@ -137,6 +137,13 @@ export interface DiffSummary {
   counts: Record<DiffSection, SectionCounts>;
   /** new connections counted on all compared nodes */
   newConnections: number;
+  /**
+   * The path section's work: of the Services in both snapshots (`compared`), how many were traced.
+   * The others had identical inputs on both sides (spec, endpoints, their chains and dispatch rules,
+   * node-level state), so their paths cannot differ. `reason` says why every Service was traced
+   * (null when some could be skipped).
+   */
+  paths: { compared: number; traced: number; skipped: number; reason: string | null };
 }
 
 export interface SnapshotDiff {
@@ -152,6 +159,8 @@ export interface SnapshotDiff {
 export interface DiffOptions {
   /** [node in A, node in B] pairs to compare; default: nodes with the same name, or the only captured node of each */
   nodePairs?: [string, string][];
+  /** trace every Service in both snapshots, even those whose inputs are identical (slower; the output is the same) */
+  exhaustivePaths?: boolean;
 }
 
 /** A finding code the diff emits. */
