@@ -7,18 +7,10 @@
 // the node gets a finding.
 
 import type { Finding } from '../findings';
-import type { NftCounter } from '../model';
 import { compareText } from './common';
 import type { IndexedChain, IndexedRule } from './rule-index';
-import type { RulePair } from './rules';
-import type { CounterDelta, EndpointCounter, NodePair, RuleCounterDelta, ServiceCounterRollup } from './types';
-
-function counterDelta(before: NftCounter, after: NftCounter): CounterDelta {
-  const reset = after.packets < before.packets || after.bytes < before.bytes;
-  return reset
-    ? { packets: after.packets, bytes: after.bytes, reset }
-    : { packets: after.packets - before.packets, bytes: after.bytes - before.bytes, reset };
-}
+import type { ChainMatch } from './rules';
+import type { EndpointCounter, NodePair, RuleCounterDelta, ServiceCounterRollup } from './types';
 
 export interface NodeCounters {
   compared: number;
@@ -62,21 +54,21 @@ interface Rollup {
   endpoints: Map<string, EndpointCounter>;
 }
 
-function addEndpoint(rollups: Map<string, Rollup>, chain: IndexedChain, rule: IndexedRule, delta: CounterDelta, newInB: boolean): void {
+function addEndpoint(rollups: Map<string, Rollup>, chain: IndexedChain, rule: IndexedRule, packets: number, bytes: number, reset: boolean, newInB: boolean): void {
   const ref = chain.ref;
-  if (!ref || ref.kind !== 'sep' || rule.dnat === null) return;
+  if (!ref || ref.kind !== 'sep') return;
+  const dnat = rule.dnat;
+  if (dnat === null) return;
   const key = `${ref.serviceKey}\0${ref.portName ?? ''}\0${ref.protocol}`;
   let r = rollups.get(key);
   if (!r) rollups.set(key, (r = { service: ref.serviceKey, portName: ref.portName, protocol: ref.protocol, endpoints: new Map() }));
-  const seen = r.endpoints.get(rule.dnat);
-  r.endpoints.set(rule.dnat, {
-    endpoint: rule.dnat,
-    address: addressOf(rule.dnat),
-    packets: (seen?.packets ?? 0) + delta.packets,
-    bytes: (seen?.bytes ?? 0) + delta.bytes,
-    reset: (seen?.reset ?? false) || delta.reset,
-    newInB: (seen?.newInB ?? false) || newInB,
-  });
+  const seen = r.endpoints.get(dnat);
+  if (seen) {
+    seen.packets += packets;
+    seen.bytes += bytes;
+    seen.reset ||= reset;
+    seen.newInB ||= newInB;
+  } else r.endpoints.set(dnat, { endpoint: dnat, address: addressOf(dnat), packets, bytes, reset, newInB });
 }
 
 function finishRollups(rollups: Map<string, Rollup>, pair: NodePair): ServiceCounterRollup[] {
@@ -102,34 +94,42 @@ function finishRollups(rollups: Map<string, Rollup>, pair: NodePair): ServiceCou
   return out.sort((x, y) => compareText(x.service, y.service) || compareText(x.portName ?? '', y.portName ?? '') || compareText(x.protocol, y.protocol));
 }
 
-export function diffCounters(pairs: readonly RulePair[], newChains: readonly IndexedChain[], pair: NodePair): NodeCounters {
+export function diffCounters(matches: readonly ChainMatch[], newChains: readonly IndexedChain[], pair: NodePair): NodeCounters {
   const rollups = new Map<string, Rollup>();
   const rules: RuleCounterDelta[] = [];
   let compared = 0;
-  for (const p of pairs) {
-    const before = p.a.rule.counter;
-    const after = p.b.rule.counter;
-    if (!before || !after) continue;
-    compared++;
-    const delta = counterDelta(before, after);
-    addEndpoint(rollups, p.chainB.ref ? p.chainB : p.chainA, p.b, delta, false);
-    if (delta.packets === 0 && delta.bytes === 0 && !delta.reset) continue;
-    rules.push({
-      ...nodesOf(pair),
-      family: p.chainB.family,
-      table: p.chainB.table,
-      chain: p.chainB.chain.name,
-      position: p.b.rule.position,
-      rule: p.b.display,
-      before,
-      after,
-      ...delta,
-      evidence: { a: p.a.rule.source, b: p.b.rule.source },
-    });
+  for (const m of matches) {
+    const ca = m.a;
+    const cb = m.b;
+    const rollupChain = cb.ref ? cb : ca;
+    const endpointChain = rollupChain.ref !== null && rollupChain.ref.kind === 'sep';
+    const flat = m.pairs;
+    const n = flat === null ? ca.rules.length : flat.length >> 1;
+    for (let k = 0; k < n; k++) {
+      const ra = ca.rules[flat === null ? k : flat[2 * k]];
+      const rb = cb.rules[flat === null ? k : flat[2 * k + 1]];
+      const before = ra.rule.counter;
+      const after = rb.rule.counter;
+      if (!before || !after) continue;
+      compared++;
+      const reset = after.packets < before.packets || after.bytes < before.bytes;
+      const packets = reset ? after.packets : after.packets - before.packets;
+      const bytes = reset ? after.bytes : after.bytes - before.bytes;
+      if (endpointChain) addEndpoint(rollups, rollupChain, rb, packets, bytes, reset, false);
+      if (packets === 0 && bytes === 0 && !reset) continue;
+      // the same fields in the same order as ever: the JSON output is compared byte for byte
+      const evidence = { a: ra.rule.source, b: rb.rule.source };
+      rules.push(
+        pair.crossNode
+          ? { node: pair.a, nodeB: pair.b, family: cb.family, table: cb.table, chain: cb.chain.name, position: rb.rule.position, rule: rb.display, before, after, packets, bytes, reset, evidence }
+          : { node: pair.a, family: cb.family, table: cb.table, chain: cb.chain.name, position: rb.rule.position, rule: rb.display, before, after, packets, bytes, reset, evidence },
+      );
+    }
   }
   for (const chain of newChains) {
     for (const rule of chain.rules) {
-      if (rule.rule.counter) addEndpoint(rollups, chain, rule, { ...rule.rule.counter, reset: false }, true);
+      const c = rule.rule.counter;
+      if (c) addEndpoint(rollups, chain, rule, c.packets, c.bytes, false, true);
     }
   }
   const down = rules.filter((r) => r.reset);

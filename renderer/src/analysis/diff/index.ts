@@ -52,7 +52,7 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
   const pairing = pairNodes(a, b, opts.nodePairs);
   const ctxA = traceContext(a);
   const ctxB = traceContext(b);
-  const names = chainNames(ctxA.chainRefs, ctxB.chainRefs);
+  const names = chainNames(ctxA.chainRefsOf, ctxB.chainRefsOf);
   const nodeA = new Map<string, NodeData>(a.nodes.map((n) => [n.name, n]));
   const nodeB = new Map<string, NodeData>(b.nodes.map((n) => [n.name, n]));
   const rulesA = new Map<string, NodeRuleIndex>();
@@ -88,7 +88,7 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
     const rules = diffRules(ia, ib, pair);
     appendAll(sections.rules, rules.changes);
     appendAll(findings, rules.findings);
-    const c = diffCounters(rules.pairs, rules.newChains, pair);
+    const c = diffCounters(rules.matches, rules.newChains, pair);
     counters.rulesCompared += c.compared;
     counters.rulesWentDown += c.wentDown;
     appendAll(counters.rules, c.rules);

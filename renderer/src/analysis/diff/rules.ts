@@ -11,17 +11,21 @@ import { groupBy, makeChange, oneSided, pairScope, fieldChanges, type Fields } f
 import type { IndexedChain, IndexedRule, IndexedSet, NodeRuleIndex } from './rule-index';
 import type { Change, FieldChange, NodePair } from './types';
 
-/** A rule present in both snapshots (same chain meaning, same key). */
-export interface RulePair {
-  chainA: IndexedChain;
-  chainB: IndexedChain;
-  a: IndexedRule;
-  b: IndexedRule;
+/**
+ * The rules of a chain present in both snapshots (same chain meaning, same key): `pairs` holds
+ * flat (index in A, index in B) pairs in A's order, or is null when every rule of A matched the
+ * rule at the same position in B (the chains have the same keys in the same order).
+ */
+export interface ChainMatch {
+  a: IndexedChain;
+  b: IndexedChain;
+  pairs: number[] | null;
 }
 
 export interface RulesDiff {
   changes: Change[];
-  pairs: RulePair[];
+  /** chains present in both, in A's order */
+  matches: ChainMatch[];
   /** chains that exist only in B */
   newChains: IndexedChain[];
   findings: Finding[];
@@ -62,12 +66,38 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
   return keep;
 }
 
+/** Strictly equal and defined: what fieldChanges would call the same value, for scalar fields. */
+function same<T>(x: T, y: T): boolean {
+  return x === y && x !== undefined;
+}
+
+/** The chains' properties (all but their rules) and names are the same: no chain-level change. */
+function sameChain(a: IndexedChain['chain'], b: IndexedChain['chain']): boolean {
+  return same(a.type, b.type) && same(a.hook, b.hook) && same(a.priority, b.priority) && same(a.device, b.device) && same(a.policy, b.policy) && a.name === b.name;
+}
+
 function diffChain(ca: IndexedChain, cb: IndexedChain, pair: NodePair, out: RulesDiff): void {
+  const ra = ca.rules;
+  const rb = cb.rules;
+  let inOrder = ra.length === rb.length;
+  for (let i = 0; inOrder && i < ra.length; i++) if (ra[i].key !== rb[i].key) inOrder = false;
+  const sameProps = sameChain(ca.chain, cb.chain);
+  if (inOrder && sameProps) {
+    // the common case: nothing changed but counters
+    out.matches.push({ a: ca, b: cb, pairs: null });
+    return;
+  }
   const scope = pairScope(pair);
   const subject = chainSubject(ca, cb);
-  const chainChange = fieldChanges(chainFields(ca), chainFields(cb)).filter((f) => f.field !== 'rules');
-  if (ca.chain.name !== cb.chain.name) chainChange.push({ field: 'name', before: ca.chain.name, after: cb.chain.name });
-  if (chainChange.length > 0) out.changes.push(makeChange('changed', subject, chainChange, { a: ca.chain.source, b: cb.chain.source }, scope));
+  if (!sameProps) {
+    const chainChange = fieldChanges(chainFields(ca), chainFields(cb)).filter((f) => f.field !== 'rules');
+    if (ca.chain.name !== cb.chain.name) chainChange.push({ field: 'name', before: ca.chain.name, after: cb.chain.name });
+    if (chainChange.length > 0) out.changes.push(makeChange('changed', subject, chainChange, { a: ca.chain.source, b: cb.chain.source }, scope));
+  }
+  if (inOrder) {
+    out.matches.push({ a: ca, b: cb, pairs: null });
+    return;
+  }
 
   const queues = new Map<string, { list: number[]; next: number }>();
   cb.rules.forEach((r, j) => {
@@ -76,6 +106,7 @@ function diffChain(ca: IndexedChain, cb: IndexedChain, pair: NodePair, out: Rule
     else queues.set(r.key, { list: [j], next: 0 });
   });
   const matched: [number, number][] = [];
+  const flat: number[] = [];
   const unmatchedA: IndexedRule[] = [];
   const usedB = new Uint8Array(cb.rules.length);
   ca.rules.forEach((r, i) => {
@@ -84,9 +115,10 @@ function diffChain(ca: IndexedChain, cb: IndexedChain, pair: NodePair, out: Rule
       const j = q.list[q.next++];
       usedB[j] = 1;
       matched.push([i, j]);
-      out.pairs.push({ chainA: ca, chainB: cb, a: r, b: cb.rules[j] });
+      flat.push(i, j);
     } else unmatchedA.push(r);
   });
+  out.matches.push({ a: ca, b: cb, pairs: flat });
   const unmatchedB = cb.rules.filter((_, j) => !usedB[j]);
 
   const byAction = groupBy(unmatchedB.filter((r) => r.action !== ''), (r) => r.action);
@@ -157,7 +189,7 @@ function diffSet(sa: IndexedSet, sb: IndexedSet, pair: NodePair, out: Change[]):
 }
 
 export function diffRules(a: NodeRuleIndex, b: NodeRuleIndex, pair: NodePair): RulesDiff {
-  const out: RulesDiff = { changes: [], pairs: [], newChains: [], findings: [] };
+  const out: RulesDiff = { changes: [], matches: [], newChains: [], findings: [] };
   const scope = pairScope(pair);
   for (const [id, ca] of a.chains) {
     const cb = b.chains.get(id);

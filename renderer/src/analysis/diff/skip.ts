@@ -20,7 +20,7 @@
 // sides traces identically and is skipped; otherwise everything is traced.
 
 import type { KubeService, NftRule, NftStatement, NftValue, NftVerdict, SnapshotData } from '../model';
-import { endpointFor, traceContext, type TraceContext } from '../trace/context';
+import { endpointFor, traceContext, type Announcer, type TraceContext } from '../trace/context';
 import { canonicalIp, parseIp } from '../trace/ip';
 import { vethForPod, type VethMatch } from '../veths';
 import type { Pairing } from './pairs';
@@ -57,11 +57,18 @@ interface Attributed {
   text: string;
 }
 
+/**
+ * A fingerprint as the parts it would be joined from: strings compared as they are, anything else
+ * compared as its JSON would be (jsonEqual). Comparing parts one by one instead of joining them
+ * into one string avoids copying every rule key of a large ruleset into a new string per side.
+ */
+type Parts = unknown[];
+
 interface SideFacts {
   ctx: TraceContext;
   /** node-level fingerprint, per traced node (in pair order) */
-  nodes: string[];
-  /** what the owned chains and sets of each Service contain, on every traced node */
+  nodes: Parts[];
+  /** what the owned chains and sets of each Service contain, on every traced node: per chain or set, a header then its rules or elements */
   owned: Map<string, string[]>;
   /** DNAT targets (`ip:port` or `ip`) in each Service's chains */
   dnat: Map<string, Set<string>>;
@@ -104,9 +111,81 @@ function plain(v: { source: unknown }): string {
   return JSON.stringify(rest);
 }
 
+/** A value that JSON leaves out of an object (and writes as null in an array). */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/** A plain object or array whose JSON is its own enumerable keys (no toJSON). */
+function structural(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/**
+ * `JSON.stringify(x) === JSON.stringify(y)`, without building either string: same keys in the
+ * same order (JSON's), values omitted where JSON omits them, anything unusual compared as JSON.
+ * `skip` names a top-level key left out of both (`source`, as plain() does).
+ */
+function jsonEqual(x: unknown, y: unknown, skip?: string): boolean {
+  if (x === y && skip === undefined) return true;
+  if (!structural(x) || !structural(y)) return JSON.stringify(x) === JSON.stringify(y);
+  const ax = Array.isArray(x);
+  if (ax !== Array.isArray(y)) return false;
+  if (ax) {
+    const xs = x as unknown[];
+    const ys = y as unknown[];
+    if (xs.length !== ys.length) return false;
+    for (let i = 0; i < xs.length; i++) {
+      const u = omitted(xs[i]) ? null : xs[i];
+      const v = omitted(ys[i]) ? null : ys[i];
+      if (u !== v && !jsonEqual(u, v)) return false;
+    }
+    return true;
+  }
+  const ox = x as Record<string, unknown>;
+  const oy = y as Record<string, unknown>;
+  const kx = Object.keys(ox);
+  const ky = Object.keys(oy);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && (kx[i] === skip || omitted(ox[kx[i]]))) i++;
+    while (j < ky.length && (ky[j] === skip || omitted(oy[ky[j]]))) j++;
+    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
+    if (kx[i] !== ky[j]) return false;
+    const u = ox[kx[i]];
+    const v = oy[ky[j]];
+    if (u !== v && !jsonEqual(u, v)) return false;
+    i++;
+    j++;
+  }
+}
+
+/** Two fingerprints' parts are the same (so are the strings they would be joined into). */
+function partsEqual(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === 'string' || typeof y === 'string' || !jsonEqual(x, y)) return false;
+  }
+  return true;
+}
+
+function vethFields(m: VethMatch): unknown[] {
+  return [m.node, m.hostIfname, m.hostIfindex, m.peerIfindex, m.hostMac, m.master, m.netns, m.netnsId, m.podIfname, m.podIfindex, m.podMac, m.addresses, m.podNamespace, m.podName, m.sandboxId, m.confidence, m.score, m.conflicts];
+}
+
 function vethText(m: VethMatch | null): string {
   if (m === null) return '-';
-  return JSON.stringify([m.node, m.hostIfname, m.hostIfindex, m.peerIfindex, m.hostMac, m.master, m.netns, m.netnsId, m.podIfname, m.podIfindex, m.podMac, m.addresses, m.podNamespace, m.podName, m.sandboxId, m.confidence, m.score, m.conflicts]);
+  return JSON.stringify(vethFields(m));
+}
+
+/** vethText(a) === vethText(b) */
+function sameVeth(a: VethMatch | null, b: VethMatch | null): boolean {
+  if (a === null || b === null) return a === b;
+  return jsonEqual(vethFields(a), vethFields(b));
 }
 
 /** Literal texts of a match value: a literal or a set of literals; null for anything else. */
@@ -132,12 +211,13 @@ function constrain(l: Literals, kind: 'addr' | 'port' | 'proto', values: string[
   l[key] = held ? new Set([...held].filter((x) => next.has(x))) : next;
 }
 
-/** Chains a verdict or verdict map sends traffic to (named maps excluded: see setUsage). */
-function verdictTargets(s: NftStatement): string[] {
-  const of = (v: NftVerdict | null) => (v && (v.kind === 'jump' || v.kind === 'goto') && v.target !== null ? [v.target] : []);
-  if (s.kind === 'verdict') return of(s.verdict);
-  if ((s.kind === 'vmap' || s.kind === 'numgen-vmap') && s.map.kind === 'inline') return s.map.elements.flatMap((e) => of(e.verdict));
-  return [];
+/** Chains a verdict or verdict map sends traffic to (named maps excluded: see setUsage), handed to `visit`. */
+function verdictTargets(s: NftStatement, visit: (target: string) => void): void {
+  const of = (v: NftVerdict | null) => {
+    if (v && (v.kind === 'jump' || v.kind === 'goto') && v.target !== null) visit(v.target);
+  };
+  if (s.kind === 'verdict') of(s.verdict);
+  else if ((s.kind === 'vmap' || s.kind === 'numgen-vmap') && s.map.kind === 'inline') for (const e of s.map.elements) of(e.verdict);
 }
 
 /** The rule's packet-field literals when it matches on nothing else (and does nothing but a verdict); else null. */
@@ -166,14 +246,30 @@ function dispatchLiterals(rule: NftRule): Literals | null {
   return l.addrs === null && l.ports === null ? null : l;
 }
 
-/** Where the engine's packets could be bounded no more: a NAT whose target is not written down. */
-function natBlocker(rule: IndexedRule): string | null {
+/**
+ * Where the engine's packets could be bounded no more: a NAT whose target is not written down (the
+ * first such statement); the chains the rule's verdicts send traffic to are handed to `visit`. One
+ * pass over the statements.
+ */
+function scanRule(rule: IndexedRule, visit: (target: string) => void): string | null {
+  let nat: string | null = null;
   for (const s of rule.rule.statements) {
-    if (s.kind === 'nat-map') return 'a NAT computed from a map';
-    if (s.kind === 'nat' && s.type === 'redirect') return 'a redirect';
-    if (s.kind === 'nat' && s.type === 'dnat' && rule.dnat === null) return 'a DNAT without a literal target';
+    switch (s.kind) {
+      case 'nat-map':
+        nat ??= 'a NAT computed from a map';
+        break;
+      case 'nat':
+        if (s.type === 'redirect') nat ??= 'a redirect';
+        else if (s.type === 'dnat' && rule.dnat === null) nat ??= 'a DNAT without a literal target';
+        break;
+      case 'verdict':
+      case 'vmap':
+      case 'numgen-vmap':
+        verdictTargets(s, visit);
+        break;
+    }
   }
-  return null;
+  return nat;
 }
 
 function saddrLiterals(rule: IndexedRule, into: Set<string>): void {
@@ -191,21 +287,18 @@ function setUsage(idx: NodeRuleIndex, owner: (c: IndexedChain) => string | null)
       selectors !== null && owner(c) === null && selectors.every((s) => DISPATCH_SELECTORS[s] !== undefined) && (held === undefined || (held !== null && held.join() === selectors.join()));
     usage.set(id, ok ? selectors : null);
   };
-  const refs = (v: NftValue, out: string[]) => {
-    if (v.kind === 'setref') out.push(v.name);
-    else if (v.kind === 'set') for (const e of v.elements) refs(e, out);
-    else if (v.kind === 'concat') for (const e of v.parts) refs(e, out);
+  const refs = (c: IndexedChain, v: NftValue) => {
+    if (v.kind === 'setref') use(c, v.name, null);
+    else if (v.kind === 'set') for (const e of v.elements) refs(c, e);
+    else if (v.kind === 'concat') for (const e of v.parts) refs(c, e);
   };
   for (const c of idx.chains.values()) {
     for (const r of c.rules) {
       for (const s of r.rule.statements) {
         if ((s.kind === 'vmap' || s.kind === 'nat-map') && s.map.kind === 'named') use(c, s.map.name, s.kind === 'vmap' ? s.key.selectors : null);
         else if (s.kind === 'numgen-vmap' && s.map.kind === 'named') use(c, s.map.name, null);
-        else if (s.kind === 'match') {
-          const names: string[] = [];
-          refs(s.right, names);
-          for (const n of names) use(c, n, null);
-        } else if (s.kind === 'unknown' || s.kind === 'passive') {
+        else if (s.kind === 'match') refs(c, s.right);
+        else if (s.kind === 'unknown' || s.kind === 'passive') {
           for (const m of s.text.matchAll(/@([\w.-]+)/g)) use(c, m[1], null);
         }
       }
@@ -254,39 +347,44 @@ function sideFacts(side: PlanSide, names: ChainNames, nodeIds: string[]): SideFa
     const ownerOf = (c: IndexedChain): string | null => (c.ref && c.chain.hook === null ? c.ref.serviceKey : null);
     const refOwner = (chain: string): string | null => names.ref(chain)?.serviceKey ?? null;
     // node files as they are, sources included: a source moves only when its file's content does
-    const fp: string[] = [
-      JSON.stringify([data.interfaces, data.addresses, data.routes, data.ipRules, data.neighbours, data.fdb, data.netns, data.namespaces, data.sandboxes]),
-      JSON.stringify(Object.entries(data.sysctls).sort()),
+    const fp: Parts = [
+      [data.interfaces, data.addresses, data.routes, data.ipRules, data.neighbours, data.fdb, data.netns, data.namespaces, data.sandboxes],
+      Object.entries(data.sysctls).sort(),
     ];
     for (const c of idx.chains.values()) {
       const owner = ownerOf(c);
       if (owner !== null) {
-        const lines = [`${nodeId} ${c.id} policy ${c.chain.policy ?? '-'}`];
-        const literals = facts.ownedLiterals.get(owner) ?? new Set<string>();
-        facts.ownedLiterals.set(owner, literals);
+        let lines = facts.owned.get(owner);
+        if (!lines) facts.owned.set(owner, (lines = []));
+        lines.push(`${nodeId} ${c.id} policy ${c.chain.policy ?? '-'}`);
+        let literals = facts.ownedLiterals.get(owner);
+        if (!literals) facts.ownedLiterals.set(owner, (literals = new Set<string>()));
+        /** the first of the rule's verdicts sending traffic to another Service's chain: blocked after the rule's NAT, as ever */
+        let sendsElsewhere: string | null = null;
+        const sends = (t: string) => {
+          const other = refOwner(t);
+          if (other !== null && other !== owner) sendsElsewhere ??= `${c.chain.name} (${owner}) sends traffic to a chain of ${other}`;
+        };
         for (const r of c.rules) {
           lines.push(r.key);
-          const nat = natBlocker(r);
+          sendsElsewhere = null;
+          const nat = scanRule(r, sends);
           if (nat) block(`${nat} in ${c.chain.name} on ${nodeName}`);
           if (r.dnat !== null) addTo(facts.dnat, owner, r.dnat);
           saddrLiterals(r, literals);
-          for (const s of r.rule.statements) {
-            for (const t of verdictTargets(s)) {
-              const other = refOwner(t);
-              if (other !== null && other !== owner) block(`${c.chain.name} (${owner}) sends traffic to a chain of ${other}`);
-            }
-          }
+          if (sendsElsewhere !== null) block(sendsElsewhere);
         }
-        push(facts.owned, owner, lines.join('\n'));
         continue;
       }
       fp.push(`chain ${c.id} ${c.chain.type ?? '-'} ${c.chain.hook ?? '-'} ${c.chain.priority ?? '-'} ${c.chain.device ?? '-'} policy ${c.chain.policy ?? '-'}`);
       let slot = 0;
       for (const r of c.rules) {
-        const nat = natBlocker(r);
-        if (nat || r.dnat !== null) block(`${nat ?? 'a DNAT'} outside Service chains (${c.chain.name} on ${nodeName})`);
         const targets = new Set<string>();
-        for (const s of r.rule.statements) for (const t of verdictTargets(s)) if (refOwner(t) !== null) targets.add(refOwner(t)!);
+        const nat = scanRule(r, (t) => {
+          const owner = refOwner(t);
+          if (owner !== null) targets.add(owner);
+        });
+        if (nat || r.dnat !== null) block(`${nat ?? 'a DNAT'} outside Service chains (${c.chain.name} on ${nodeName})`);
         const literals = dispatchLiterals(r.rule);
         if (literals) {
           facts.attributed.push({ targets, literals, text: `${nodeId} ${c.id} @${slot}: ${r.key}` });
@@ -303,7 +401,8 @@ function sideFacts(side: PlanSide, names: ChainNames, nodeIds: string[]): SideFa
       const owner = refOwner(s.set.name);
       const header = `${s.id} ${s.set.keyType} ${s.set.dataType ?? '-'} ${s.set.flags.join(',')}`;
       if (owner !== null) {
-        push(facts.owned, owner, `${nodeId} ${header}\n${[...s.elements].map(([k, e]) => `${k} ×${e.count}`).sort().join('\n')}`);
+        push(facts.owned, owner, `${nodeId} ${header}`);
+        push(facts.owned, owner, [...s.elements].map(([k, e]) => `${k} ×${e.count}`).sort().join('\n'));
         continue;
       }
       fp.push(header);
@@ -324,7 +423,7 @@ function sideFacts(side: PlanSide, names: ChainNames, nodeIds: string[]): SideFa
       }
       fp.push(...nodeLevel.sort());
     }
-    facts.nodes.push(fp.join('\n'));
+    facts.nodes.push(fp);
   });
   return facts;
 }
@@ -393,35 +492,81 @@ function matcher(tuples: Tuple[]): (l: Literals) => Set<string> {
   };
 }
 
-function veth(ctx: TraceContext, nodes: string[], ip: string): string {
-  return nodes.map((n) => vethText(vethForPod(ctx.veths, n, ip))).join(' ');
+/** `${ip} pod …` for both sides: the pod at the address and the node it runs on are the same. */
+function samePodAt(a: TraceContext, b: TraceContext, ip: string): boolean {
+  const pa = a.podsByIp.get(ip);
+  const pb = b.podsByIp.get(ip);
+  if (!pa || !pb) return !pa && !pb;
+  const sameName = (pa.namespace === pb.namespace && pa.name === pb.name) || `${pa.namespace}/${pa.name}` === `${pb.namespace}/${pb.name}`;
+  return sameName && (pa.nodeName ?? '-') === (pb.nodeName ?? '-');
 }
 
-/** What the engine looks up for the addresses a Service's packets carry, and what decides its entry points. */
-function serviceBase(svc: KubeService, facts: SideFacts, traceNodes: string[], addrs: Set<string>, endpoints: Set<string>, attributed: string[]): string {
-  const ctx = facts.ctx;
-  const key = `${svc.namespace}/${svc.name}`;
-  const out: string[] = [plain(svc), ...(ctx.slicesByService.get(key) ?? []).map(plain)];
-  out.push(...(facts.owned.get(key) ?? []));
-  out.push(...attributed);
+function sameAnnouncers(a: Announcer[] | undefined, b: Announcer[] | undefined): boolean {
+  const xs = a ?? [];
+  const ys = b ?? [];
+  if (xs.length !== ys.length) return false;
+  for (let i = 0; i < xs.length; i++) if (`${xs[i].node} ${xs[i].source}` !== `${ys[i].node} ${ys[i].source}`) return false;
+  return true;
+}
+
+/**
+ * What the engine looks up for the addresses a Service's packets carry, and what decides its entry
+ * points, is the same on both sides: the Service, its slices, its owned chains and sets, the
+ * dispatch entries attributed to it, and per address the pod, veth, endpoint, announcers. Compared
+ * piece by piece, stopping at the first difference.
+ */
+function sameServiceBase(
+  sa: KubeService,
+  sb: KubeService,
+  fa: SideFacts,
+  fb: SideFacts,
+  nodesA: string[],
+  nodesB: string[],
+  addrs: Set<string>,
+  endpoints: Set<string>,
+  attributedA: string[],
+  attributedB: string[],
+): boolean {
+  const key = `${sa.namespace}/${sa.name}`;
+  const ca = fa.ctx;
+  const cb = fb.ctx;
+  if (!jsonEqual(sa, sb, 'source')) return false;
+  const slicesA = ca.slicesByService.get(key) ?? [];
+  const slicesB = cb.slicesByService.get(key) ?? [];
+  if (slicesA.length !== slicesB.length) return false;
+  for (let i = 0; i < slicesA.length; i++) if (!jsonEqual(slicesA[i], slicesB[i], 'source')) return false;
+  if (!partsEqual(fa.owned.get(key) ?? [], fb.owned.get(key) ?? [])) return false;
+  if (!partsEqual(attributedA, attributedB)) return false;
+  if (nodesA.length !== nodesB.length) return false;
   for (const ip of addrs) {
-    const pod = ctx.podsByIp.get(ip);
-    out.push(`${ip} pod ${pod ? `${pod.namespace}/${pod.name} on ${pod.nodeName ?? '-'}` : '-'} veth ${veth(ctx, traceNodes, ip)}`);
+    if (!samePodAt(ca, cb, ip)) return false;
+    for (let n = 0; n < nodesA.length; n++) if (!sameVeth(vethForPod(ca.veths, nodesA[n], ip), vethForPod(cb.veths, nodesB[n], ip))) return false;
   }
   for (const ep of endpoints) {
     const { ip, port } = splitTarget(ep);
-    out.push(`${ep} endpoint ${JSON.stringify(endpointFor(ctx, ip, port === null ? null : Number(port)))}`);
+    const p = port === null ? null : Number(port);
+    if (!jsonEqual(endpointFor(ca, ip, p), endpointFor(cb, ip, p))) return false;
   }
-  for (const ip of svc.loadBalancerIPs) {
-    const announcers = (ctx.announcers.get(canonicalIp(ip)) ?? []).map((x) => `${x.node} ${x.source}`);
-    out.push(`${ip} announced ${announcers.join(', ')}`);
+  // the Services are equal (loadBalancerIPs included)
+  for (const ip of sa.loadBalancerIPs) {
+    const c = canonicalIp(ip);
+    if (!sameAnnouncers(ca.announcers.get(c), cb.announcers.get(c))) return false;
   }
-  for (const lit of facts.ownedLiterals.get(key) ?? []) out.push(`${lit} pod ${ctx.podsByIp.has(lit)}`);
-  return out.join('\n');
+  const litA = fa.ownedLiterals.get(key);
+  const litB = fb.ownedLiterals.get(key);
+  if ((litA?.size ?? 0) !== (litB?.size ?? 0)) return false;
+  if (litA && litB) {
+    const ib = litB.values();
+    for (const lit of litA) {
+      const other = ib.next().value as string;
+      if (lit !== other || ca.podsByIp.has(lit) !== cb.podsByIp.has(other)) return false;
+    }
+  }
+  return true;
 }
 
 /** Cluster-level state any packet may read. */
-function clusterFingerprint(facts: SideFacts, snapshot: SnapshotData): string {
+function clusterFingerprint(facts: SideFacts, snapshot: SnapshotData): Parts {
   const ctx = facts.ctx;
   const events = snapshot.cluster.events
     .filter((e) => e.reason === 'nodeAssigned')
@@ -431,7 +576,7 @@ function clusterFingerprint(facts: SideFacts, snapshot: SnapshotData): string {
     .filter((p) => p.hostNetwork || p.name.startsWith('svclb-'))
     .map((p) => `${p.namespace}/${p.name} ${p.nodeName ?? '-'} ${p.hostNetwork} ${p.podIPs.join(',')}`)
     .sort();
-  const out = [
+  const out: Parts = [
     ...[...snapshot.cluster.nodes].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map(plain),
     ...events,
     ...pods,
@@ -440,7 +585,7 @@ function clusterFingerprint(facts: SideFacts, snapshot: SnapshotData): string {
     ...[...facts.nodeLiterals].sort().map((lit) => `${lit} pod ${ctx.podsByIp.has(lit)}`),
   ];
   if (ctx.podCidrs.length === 0) out.push([...ctx.podsByIp.keys()].sort().join(' '));
-  return out.join('\n');
+  return out;
 }
 
 /**
@@ -455,8 +600,8 @@ export function planPaths(a: PlanSide, b: PlanSide, pairing: Pairing, names: Cha
   const fb = sideFacts(b, names, nodeIds);
   const blocker = fa.blocker ?? fb.blocker;
   if (blocker) return { retrace: null, reason: blocker };
-  if (fa.nodes.length !== fb.nodes.length || fa.nodes.some((x, i) => x !== fb.nodes[i])) return { retrace: null, reason: 'node-level state changed' };
-  if (clusterFingerprint(fa, a.snapshot) !== clusterFingerprint(fb, b.snapshot)) return { retrace: null, reason: 'cluster-level state changed' };
+  if (fa.nodes.length !== fb.nodes.length || fa.nodes.some((x, i) => !partsEqual(x, fb.nodes[i]))) return { retrace: null, reason: 'node-level state changed' };
+  if (!partsEqual(clusterFingerprint(fa, a.snapshot), clusterFingerprint(fb, b.snapshot))) return { retrace: null, reason: 'cluster-level state changed' };
 
   const servicesA = new Map(a.snapshot.cluster.services.map((s) => [`${s.namespace}/${s.name}`, s]));
   const servicesB = new Map(b.snapshot.cluster.services.map((s) => [`${s.namespace}/${s.name}`, s]));
@@ -505,17 +650,18 @@ export function planPaths(a: PlanSide, b: PlanSide, pairing: Pairing, names: Cha
     return { addrs, endpoints };
   };
 
-  const baseCache = new Map<string, [string, string]>();
-  const base = (key: string): [string, string] => {
+  /** whether the Service's base (serviceBase) is the same on both sides; absent on both is the same */
+  const baseCache = new Map<string, boolean>();
+  const sameBase = (key: string): boolean => {
     let held = baseCache.get(key);
-    if (!held) {
+    if (held === undefined) {
       const sa = servicesA.get(key);
       const sb = servicesB.get(key);
-      const { addrs, endpoints } = addresses(key, [sa, sb]);
-      held = [
-        sa ? serviceBase(sa, fa, a.traceNodes, addrs, endpoints, atA.texts.get(key) ?? []) : `absent ${key}`,
-        sb ? serviceBase(sb, fb, b.traceNodes, addrs, endpoints, atB.texts.get(key) ?? []) : `absent ${key}`,
-      ];
+      if (!sa || !sb) held = !sa && !sb;
+      else {
+        const { addrs, endpoints } = addresses(key, [sa, sb]);
+        held = sameServiceBase(sa, sb, fa, fb, a.traceNodes, b.traceNodes, addrs, endpoints, atA.texts.get(key) ?? [], atB.texts.get(key) ?? []);
+      }
       baseCache.set(key, held);
     }
     return held;
@@ -524,15 +670,16 @@ export function planPaths(a: PlanSide, b: PlanSide, pairing: Pairing, names: Cha
   const retrace = new Set<string>();
   for (const key of servicesA.keys()) {
     if (!servicesB.has(key)) continue;
-    const [ba, bb] = base(key);
-    if (ba !== bb) {
+    if (!sameBase(key)) {
       retrace.add(key);
       continue;
     }
-    const reached = new Set([...(atA.reach.get(key) ?? []), ...(atB.reach.get(key) ?? [])]);
+    const ra = atA.reach.get(key);
+    const rb = atB.reach.get(key);
+    if (!ra && !rb) continue;
+    const reached = new Set([...(ra ?? []), ...(rb ?? [])]);
     for (const other of reached) {
-      const [oa, ob] = base(other);
-      if (oa !== ob) {
+      if (!sameBase(other)) {
         retrace.add(key);
         break;
       }

@@ -13,10 +13,10 @@ import type { AnnouncerSource, EndpointRef, Protocol, ServiceRef } from './types
 export interface CapturedNode {
   name: string;
   data: NodeData;
-  net: NodeNet;
-  nft: NftIndex;
+  readonly net: NodeNet;
+  readonly nft: NftIndex;
   /** bridge fdb sources by `master|mac` (lower case), in capture order */
-  fdbByMaster: Map<string, SourceRef[]>;
+  readonly fdbByMaster: Map<string, SourceRef[]>;
 }
 
 export interface ChainOwner {
@@ -163,11 +163,32 @@ function firstBy<K, V>(items: readonly V[], key: (v: V) => K | null): Map<K, V> 
   return out;
 }
 
+/** A captured node; its indexes are built on first use (a diff that traces nothing never needs them). */
+function capturedNode(data: NodeData): CapturedNode {
+  let net: NodeNet | undefined;
+  let nft: NftIndex | undefined;
+  let fdb: Map<string, SourceRef[]> | undefined;
+  return {
+    name: data.name,
+    data,
+    get net() {
+      net ??= buildNodeNet(data);
+      return net;
+    },
+    get nft() {
+      nft ??= buildNftIndex(data.ruleset);
+      return nft;
+    },
+    get fdbByMaster() {
+      fdb ??= fdbByMaster(data);
+      return fdb;
+    },
+  };
+}
+
 function buildContext(snapshot: SnapshotData): TraceContext {
   const captured = new Map<string, CapturedNode>();
-  for (const data of snapshot.nodes) {
-    captured.set(data.name, { name: data.name, data, net: buildNodeNet(data), nft: buildNftIndex(data.ruleset), fdbByMaster: fdbByMaster(data) });
-  }
+  for (const data of snapshot.nodes) captured.set(data.name, capturedNode(data));
   const nodeByAddress = new Map<string, string>();
   const nodeByVtepMac = new Map<string, string>();
   const podCidrs: TraceContext['podCidrs'] = [];
