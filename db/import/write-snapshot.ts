@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { NodeData, NftRuleset, SourceRef } from '../../renderer/src/analysis/model';
 import type { WritableDB } from '../connection';
 import type { ParsedBundle, ParsedRuleset } from './parse-bundle';
+import { finalVerdict, matchText } from './rule-columns';
 
 export interface WriteProgress {
   rows: number;
@@ -28,8 +29,11 @@ function prepare(db: WritableDB) {
     ruleset: p(`INSERT INTO nft_rulesets (content_hash, format) VALUES (?, ?)`),
     table: p(`INSERT INTO nft_tables (ruleset_id, family, name, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?)`),
     chain: p(`INSERT INTO nft_chains (table_id, name, type, hook, priority, device, policy, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    rule: p(`INSERT INTO nft_rules (chain_id, position, handle, text, packets, bytes, comment, verdict_kind, verdict_target, line, pointer)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // nft_rules has no rowid (migration 30): ids follow on from the newest chain's rules, which
+    // hold the largest id since chains and their rules are only ever written together, in order.
+    lastRuleId: p(`SELECT coalesce(max(id), 0) FROM nft_rules WHERE chain_id = (SELECT max(chain_id) FROM nft_rules)`).pluck(),
+    rule: p(`INSERT INTO nft_rules (id, chain_id, position, handle, text, packets, bytes, comment, match_text, verdict_kind, verdict_target, line, pointer)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
     node: p(`INSERT INTO nodes (snapshot_id, name, ruleset_id, ruleset_file, sysctls_json) VALUES (?, ?, ?, ?, ?)`),
@@ -118,11 +122,12 @@ function writeRuleset(s: Prepared, parsed: ParsedRuleset, tick: (n?: number) => 
   const existing = s.rulesetByHash.get(parsed.hash) as { id: number } | undefined;
   if (existing) return existing.id;
   const rulesetId = Number(s.ruleset.run(parsed.hash, parsed.format).lastInsertRowid);
-  writeTables(s, rulesetId, parsed.ruleset, tick);
+  writeTables(s, rulesetId, parsed.ruleset, s.lastRuleId.get() as number, tick);
   return rulesetId;
 }
 
-function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: (n?: number) => void): void {
+function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, lastRuleId: number, tick: (n?: number) => void): void {
+  let ruleId = lastRuleId;
   for (const table of ruleset.tables) {
     const tableId = Number(s.table.run(rulesetId, table.family, table.name, table.comment, table.source.line, table.source.pointer ?? null).lastInsertRowid);
     for (const set of table.sets) {
@@ -140,6 +145,7 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: 
       for (const rule of chain.rules) {
         const verdict = finalVerdict(rule.statements);
         s.rule.run(
+          ++ruleId,
           chainId,
           rule.position,
           rule.handle,
@@ -147,6 +153,7 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: 
           rule.counter?.packets ?? null,
           rule.counter?.bytes ?? null,
           rule.comment,
+          matchText(rule.statements),
           verdict?.kind ?? null,
           verdict?.target ?? null,
           rule.source.line,
@@ -156,15 +163,6 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, tick: 
       tick(chain.rules.length + 1);
     }
   }
-}
-
-/** The rule's verdict, indexed so "who jumps to this chain" is one query. */
-function finalVerdict(statements: NftRuleset['tables'][number]['chains'][number]['rules'][number]['statements']) {
-  for (let i = statements.length - 1; i >= 0; i--) {
-    const st = statements[i];
-    if (st.kind === 'verdict') return st.verdict;
-  }
-  return null;
 }
 
 function writeNode(s: Prepared, snapshotId: number, node: NodeData, rulesetId: number | null, rulesetFile: string | null, tick: (n?: number) => void): void {

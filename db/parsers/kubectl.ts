@@ -177,11 +177,97 @@ class JsonScanner {
 }
 
 /**
+ * Where the root value and each element of a root `items` array start, for text JSON.parse has
+ * already accepted: one pass over the characters that jumps over strings, allocating only root
+ * keys. The same lines the validating scan notes. Null when nesting goes deeper than the scan
+ * allows, so that scan decides.
+ */
+function locateItems(text: string): { rootLine: number; itemLines: number[] } | null {
+  const itemLines: number[] = [];
+  const n = text.length;
+  let line = 1;
+  let i = 0;
+  for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 13 || c === 10; c = text.charCodeAt(++i)) {
+    if (c === 10) line++;
+  }
+  const rootLine = line;
+  const rootIsObject = text.charCodeAt(i) === 123;
+  let depth = 0;
+  /** the root key whose value comes next, or null */
+  let key: string | null = null;
+  /** the last string seen directly in the root object */
+  let lastRootString: string | null = null;
+  /** inside an `items` array of the root object */
+  let inItems = false;
+  /** the next non-blank character starts an element of that array */
+  let atItem = false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13) continue;
+    if (c === 10) {
+      line++;
+      continue;
+    }
+    if (atItem) {
+      atItem = false;
+      if (c !== 93) itemLines.push(line);
+    }
+    switch (c) {
+      case 34: {
+        // JSON.parse accepted the text: strings hold no raw line breaks, and a quote preceded by
+        // an odd number of backslashes is escaped.
+        let end = text.indexOf('"', i + 1);
+        for (;;) {
+          let backslashes = 0;
+          while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+          if (backslashes % 2 === 0) break;
+          end = text.indexOf('"', end + 1);
+        }
+        if (depth === 1 && rootIsObject) lastRootString = text.slice(i + 1, end);
+        i = end;
+        break;
+      }
+      case 58: // ':'
+        if (depth === 1) key = lastRootString;
+        break;
+      case 44: // ','
+        if (depth === 1) key = null;
+        else if (depth === 2 && inItems) atItem = true;
+        break;
+      case 91: // '['
+      case 123: // '{'
+        if (++depth > MAX_DEPTH) return null;
+        if (depth === 2 && c === 91 && rootIsObject && key === 'items') {
+          inItems = true;
+          atItem = true;
+        }
+        break;
+      case 93: // ']'
+      case 125: // '}'
+        if (depth-- === 2) inItems = false;
+        break;
+    }
+  }
+  return { rootLine, itemLines };
+}
+
+/**
  * Parses JSON text, reporting a syntax error as a 'malformed-json' issue with its line and
- * column. Returns null when the text is not JSON.
+ * column. Returns null when the text is not JSON. JSON.parse does the parsing; the validating
+ * scan runs only when it fails (for the exact position) or on very deep nesting (which it refuses).
  */
 function parseJsonDocument(text: string, sink: IssueSink): JsonDocument | null {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
+  let parsed = false;
+  try {
+    value = JSON.parse(body);
+    parsed = true;
+  } catch {
+    // the scan below says where
+  }
+  const located = parsed ? locateItems(body) : null;
+  if (located) return { value, ...located };
   const scanner = new JsonScanner(body);
   try {
     scanner.scan();
@@ -191,7 +277,7 @@ function parseJsonDocument(text: string, sink: IssueSink): JsonDocument | null {
     sink.report('malformed-json', line, error.message, { severity: 'error', col, length: 1 });
     return null;
   }
-  return { value: JSON.parse(body), rootLine: scanner.rootLine, itemLines: scanner.itemLines };
+  return { value: parsed ? value : JSON.parse(body), rootLine: scanner.rootLine, itemLines: scanner.itemLines };
 }
 
 // ---------------------------------------------------------------------------------------------
