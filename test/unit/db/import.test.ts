@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openWritable, type WritableDB } from '../../../db/connection';
 import { importBundle, ImportError } from '../../../db/import';
-import { listSnapshots } from '../../../db/queries/snapshots';
+import { deleteSnapshot, listSnapshots } from '../../../db/queries/snapshots';
+import { writeArticleLater } from '../../fixtures/bundles/article-later';
 import { loadSnapshot } from '../../../db/queries/snapshot-data';
 import { rawTarGz } from './raw-tar';
 import { tableCounts, tempDir } from './helpers';
@@ -193,6 +194,18 @@ describe('importBundle', () => {
     writeFileSync(join(folder, 'manifest.json'), manifest());
     symlinkSync('/etc/hostname', join(folder, 'nodes', 'n1', 'ip-link.json'));
     await expect(importBundle(db, folder)).rejects.toThrow(/symbolic link/);
+  });
+
+  it('deletes a snapshot and what only it used, keeping rulesets another snapshot shares', async () => {
+    const a = await importBundle(db, ARTICLE, { name: 'before' });
+    const b = await importBundle(db, writeArticleLater(join(tmp.dir, 'later')), { name: 'after' });
+    const afterBefore = loadSnapshot(db, b.snapshotId);
+    expect(tableCounts(db).nft_rulesets).toBe(3);
+    expect(deleteSnapshot(db, a.snapshotId)).toBe(true);
+    expect(tableCounts(db).nft_rulesets).toBe(2);
+    expect(loadSnapshot(db, b.snapshotId)).toEqual(afterBefore);
+    expect(deleteSnapshot(db, b.snapshotId)).toBe(true);
+    expect(Object.entries(tableCounts(db)).filter(([, n]) => n > 0)).toEqual([]);
   });
 
   it('reports a missing bundle path as a user error', async () => {
