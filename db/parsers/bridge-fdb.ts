@@ -5,7 +5,7 @@
 // port a MAC was learnt on (`… dev veth… master cni0`). A learnt entry has no state (JSON `""`).
 
 import type { FdbEntry, ParseResult } from '../../renderer/src/analysis/model';
-import { JsonFields, jsonSource, parseUint, readJsonList, reportLine, reportRest, splitLines, textSource, words } from './common';
+import { JsonFields, jsonSource, parseUint, readJsonList, parseWordLines, reportLine, reportRest, textSource } from './common';
 import { IssueSink, type ParseOptions } from './issues';
 
 const FLAGS = new Set(['self', 'master', 'router', 'extern_learn', 'offload', 'sticky', 'use', 'added_by_user']);
@@ -40,14 +40,7 @@ export function parseBridgeFdbJson(text: string, opts: ParseOptions): ParseResul
 }
 
 export function parseBridgeFdbText(text: string, opts: ParseOptions): ParseResult<FdbEntry[]> {
-  const sink = new IssueSink();
-  const out: FdbEntry[] = [];
-  const lines = splitLines(text);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const lineNo = i + 1;
-    const ws = words(line);
-    if (ws.length === 0) continue;
+  return parseWordLines(text, (ws, line, lineNo, sink) => {
     const e: FdbEntry = {
       mac: ws[0].text,
       dev: '',
@@ -73,8 +66,8 @@ export function parseBridgeFdbText(text: string, opts: ParseOptions): ParseResul
         break;
       }
     }
-    if (e.dev === '') reportLine(sink, lineNo, line);
-    else out.push(e);
-  }
-  return { value: out, issues: sink.issues };
+    if (e.dev !== '') return e;
+    reportLine(sink, lineNo, line);
+    return null;
+  });
 }

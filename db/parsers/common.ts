@@ -2,8 +2,8 @@
 // whitespace tokens with columns, JSON list reading that reports instead of throwing, typed
 // field access on JSON records, and address / CIDR normalisation.
 
-import type { SourceRef } from '../../renderer/src/analysis/model';
-import type { IssueSink, ParseOptions } from './issues';
+import type { ParseResult, SourceRef } from '../../renderer/src/analysis/model';
+import { IssueSink, type ParseOptions } from './issues';
 
 /** Splits text into lines (LF or CRLF). Line numbers are the array index + 1. */
 export function splitLines(text: string): string[] {
@@ -27,6 +27,26 @@ export function words(line: string): Word[] {
   const re = /\S+/g;
   for (let m = re.exec(line); m !== null; m = re.exec(line)) out.push({ text: m[0], col: m.index + 1 });
   return out;
+}
+
+/**
+ * The loop every line-per-record text parser shares: `parseLine` gets each non-blank line's
+ * words and returns its record, or null after reporting why the line was not one.
+ */
+export function parseWordLines<T>(
+  text: string,
+  parseLine: (ws: Word[], line: string, lineNo: number, sink: IssueSink) => T | null,
+): ParseResult<T[]> {
+  const sink = new IssueSink();
+  const out: T[] = [];
+  const lines = splitLines(text);
+  for (let i = 0; i < lines.length; i++) {
+    const ws = words(lines[i]);
+    if (ws.length === 0) continue;
+    const record = parseLine(ws, lines[i], i + 1, sink);
+    if (record !== null) out.push(record);
+  }
+  return { value: out, issues: sink.issues };
 }
 
 /** Reports a whole line the parser did not understand, keeping it verbatim. */

@@ -1,7 +1,7 @@
 // `ip -j neigh show` (JSON) and `ip neigh show` (text) → Neighbour[].
 
 import type { Neighbour, ParseResult } from '../../renderer/src/analysis/model';
-import { JsonFields, jsonSource, readJsonList, reportLine, reportRest, splitLines, textSource, words } from './common';
+import { JsonFields, jsonSource, readJsonList, parseWordLines, reportLine, reportRest, textSource } from './common';
 import { IssueSink, type ParseOptions } from './issues';
 
 /** NUD states as printed (upper case in text, an array in JSON). */
@@ -27,14 +27,7 @@ export function parseIpNeighJson(text: string, opts: ParseOptions): ParseResult<
 }
 
 export function parseIpNeighText(text: string, opts: ParseOptions): ParseResult<Neighbour[]> {
-  const sink = new IssueSink();
-  const out: Neighbour[] = [];
-  const lines = splitLines(text);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const lineNo = i + 1;
-    const ws = words(line);
-    if (ws.length === 0) continue;
+  return parseWordLines(text, (ws, line, lineNo, sink) => {
     const n: Neighbour = { dst: ws[0].text, dev: '', lladdr: null, state: [], source: textSource(opts, lineNo) };
     for (let k = 1; k < ws.length; k++) {
       const key = ws[k].text;
@@ -48,8 +41,8 @@ export function parseIpNeighText(text: string, opts: ParseOptions): ParseResult<
         break;
       }
     }
-    if (n.dev === '') reportLine(sink, lineNo, line);
-    else out.push(n);
-  }
-  return { value: out, issues: sink.issues };
+    if (n.dev !== '') return n;
+    reportLine(sink, lineNo, line);
+    return null;
+  });
 }

@@ -106,8 +106,7 @@ function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
 
 /** A cluster object as JSON without its `source`: where a line was read (which shifts when another object is added) is not what it means. */
 function plain(v: { source: unknown }): string {
-  const { source, ...rest } = v;
-  void source;
+  const { source: _where, ...rest } = v;
   return JSON.stringify(rest);
 }
 
