@@ -11,7 +11,7 @@
 
 import type { SnapshotSummary } from '../../../db/api-types';
 import type { Change, ChangeKind, FieldChange, FieldValue, RuleCounterDelta, SectionCounts } from '../analysis/diff/types';
-import { tokenize, type FilterError, type Token } from './service-filter';
+import { globToRegExp, parseTerms, type FilterError, type Token } from './service-filter';
 
 export const CHANGE_KINDS: readonly ChangeKind[] = ['added', 'removed', 'changed', 'reordered'];
 const FILTER_KINDS = [...CHANGE_KINDS, 'reset'] as const;
@@ -87,9 +87,6 @@ export interface ParsedCompareFilter {
   errors: FilterError[];
 }
 
-function glob(text: string): RegExp {
-  return new RegExp(`^${text.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-}
 
 function parseTerm(token: Token): CompareTerm | FilterError {
   const negate = token.text.startsWith('!');
@@ -108,19 +105,11 @@ function parseTerm(token: Token): CompareTerm | FilterError {
     if (matches.length === 1) return { key: 'kind', negate, kind: matches[0] };
     return fail(matches.length === 0 ? `kind: expects ${FILTER_KINDS.join(', ')}` : `"${value}" is ambiguous: ${matches.join(' or ')}`);
   }
-  return { key: field as 'node' | 'field', negate, pattern: glob(value) };
+  return { key: field as 'node' | 'field', negate, pattern: globToRegExp(value) };
 }
 
 export function parseCompareFilter(input: string): ParsedCompareFilter {
-  const { tokens, errors } = tokenize(input);
-  const terms: CompareTerm[] = [];
-  for (const token of tokens) {
-    const term = parseTerm(token);
-    if ('message' in term) errors.push(term);
-    else terms.push(term);
-  }
-  errors.sort((a, b) => a.start - b.start);
-  return { terms, errors };
+  return parseTerms(input, parseTerm);
 }
 
 /** What the filter looks at, for a change row, a counter row or a path change. */

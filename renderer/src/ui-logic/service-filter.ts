@@ -72,7 +72,8 @@ export function tokenize(input: string): { tokens: Token[]; errors: FilterError[
   return { tokens, errors };
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `*` matches anything; the rest is literal, case-insensitive, anchored. */
+export function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`, 'i');
 }
@@ -127,9 +128,10 @@ function parseTerm(token: Token): FilterTerm | FilterError {
   }
 }
 
-export function parseServiceFilter(input: string): ParsedFilter {
+/** Tokenises a filter and parses each token into a term; every filter bar shares this. */
+export function parseTerms<T extends object>(input: string, parseTerm: (token: Token) => T | FilterError): { terms: T[]; errors: FilterError[] } {
   const { tokens, errors } = tokenize(input);
-  const terms: FilterTerm[] = [];
+  const terms: T[] = [];
   for (const token of tokens) {
     const term = parseTerm(token);
     if ('message' in term) errors.push(term);
@@ -137,6 +139,10 @@ export function parseServiceFilter(input: string): ParsedFilter {
   }
   errors.sort((a, b) => a.start - b.start);
   return { terms, errors };
+}
+
+export function parseServiceFilter(input: string): ParsedFilter {
+  return parseTerms(input, parseTerm);
 }
 
 function addresses(row: ServiceRow): string[] {
