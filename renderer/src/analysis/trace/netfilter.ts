@@ -560,6 +560,31 @@ function keyValues(w: Walk, selectors: string[]): string[] | 'mismatch' | null {
 }
 
 /** Fraction of `numgen … mod N offset K` values an element's key covers. */
+/**
+ * Looks the packet's fields up in a map: the element hit (null when none matches), null when the
+ * key's fields cannot match this packet at all (the rule is skipped), or an `unevaluable` leaf
+ * when the key or the map cannot be evaluated.
+ */
+function lookupMap(
+  w: Walk,
+  frame: Frame,
+  rule: NftRule,
+  s: Extract<NftStatement, { kind: 'vmap' | 'nat-map' }>,
+  what: string,
+): { hit: NftMapElement | null; values: string[] } | Outcome | null {
+  const values = keyValues(w, s.key.selectors);
+  if (values === 'mismatch') {
+    advance(frame);
+    return null;
+  }
+  const set = values === null ? null : mapIndex(w, s.map, s.key.selectors);
+  if (values === null || set === null) {
+    w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
+    return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable ${what}: ${s.text}` };
+  }
+  return { hit: lookupSet(set, values), values };
+}
+
 function numgenShare(element: NftMapElement, mod: number, offset: number): number {
   let count = 0;
   for (let v = offset; v < offset + mod; v++) if (scalarMatches('number', String(v), element.key)) count++;
@@ -682,18 +707,9 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
         return finishNat(w, rule, t, s.text);
       }
       case 'nat-map': {
-        const values = keyValues(w, s.key.selectors);
-        if (values === 'mismatch') {
-          advance(frame);
-          return null;
-        }
-        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors);
-        if (values === null || set === null) {
-          w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
-          return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable NAT map: ${s.text}` };
-        }
-        const hit = lookupSet(set, values);
-        const parts = natValueParts(hit?.value ?? null);
+        const found = lookupMap(w, frame, rule, s, 'NAT map');
+        if (found === null || 'type' in found) return found;
+        const parts = natValueParts(found.hit?.value ?? null);
         if (!parts) {
           advance(frame);
           return null;
@@ -701,17 +717,9 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
         return finishNat(w, rule, applyNat(w, s.type, parts.address, parts.port), s.text);
       }
       case 'vmap': {
-        const values = keyValues(w, s.key.selectors);
-        if (values === 'mismatch') {
-          advance(frame);
-          return null;
-        }
-        const set = values === null ? null : mapIndex(w, s.map, s.key.selectors);
-        if (values === null || set === null) {
-          w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
-          return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable verdict map: ${s.text}` };
-        }
-        const hit = lookupSet(set, values);
+        const found = lookupMap(w, frame, rule, s, 'verdict map');
+        if (found === null || 'type' in found) return found;
+        const { hit, values } = found;
         if (!hit?.verdict) {
           advance(frame);
           return null;
