@@ -58,8 +58,8 @@ export interface TraceContext {
   readonly chainRefs: Map<string, KubeProxyChainRef>;
   /** the names of one mode only, built on first use: what the engine looks chains up in */
   chainRefsOf: (mode: KubeProxyChainRef['mode']) => Map<string, KubeProxyChainRef>;
-  /** serviceForChain's answers, by chain name */
-  chainOwners: Map<string, ChainOwner | null>;
+  /** serviceForChain's answers for one mode's chains, built in one pass over that mode's chain index */
+  chainOwners: Map<KubeProxyChainRef['mode'], Map<string, ChainOwner>>;
   veths: VethCorrelation;
   /** announcers of each LoadBalancer address, from events and ServiceLB pods */
   announcers: Map<string, Announcer[]>;
@@ -298,32 +298,54 @@ export function endpointFor(ctx: TraceContext, address: string, port: number | n
 
 /** The Service a kube-proxy chain belongs to, by its name (hash or nftables-mode name). */
 export function serviceForChain(ctx: TraceContext, chain: string): ChainOwner | null {
-  let owner = ctx.chainOwners.get(chain);
-  if (owner === undefined) {
-    owner = chainOwner(ctx, chain);
-    ctx.chainOwners.set(chain, owner);
+  const mode = kubeProxyChainMode(chain);
+  if (mode === null) return null;
+  let owners = ctx.chainOwners.get(mode);
+  if (!owners) {
+    owners = buildChainOwners(ctx, mode);
+    ctx.chainOwners.set(mode, owners);
   }
-  return owner;
+  return owners.get(chain) ?? null;
 }
 
-function chainOwner(ctx: TraceContext, chain: string): ChainOwner | null {
-  const mode = kubeProxyChainMode(chain);
-  const ref = mode === null ? undefined : ctx.chainRefsOf(mode).get(chain);
-  if (!ref) return null;
-  const [namespace, name] = ref.serviceKey.split('/');
-  const svc = ctx.servicesByKey.get(ref.serviceKey);
-  const port = svc?.ports.find((p) => (p.name ?? '') === (ref.portName ?? '') && p.protocol.toLowerCase() === ref.protocol);
-  let endpointRef: EndpointRef | null = null;
-  if (ref.endpoint !== null) {
-    const colon = ref.endpoint.lastIndexOf(':');
-    const ip = ref.endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
-    endpointRef = endpointFor(ctx, ip, Number(ref.endpoint.slice(colon + 1)));
+/** Every chain of one mode with its owner, in one pass: a port's lookup is shared by its chains. */
+function buildChainOwners(ctx: TraceContext, mode: KubeProxyChainRef['mode']): Map<string, ChainOwner> {
+  const out = new Map<string, ChainOwner>();
+  const ports = new Map<string, number | null>();
+  const endpoints = new Map<string, EndpointRef | null>();
+  for (const [chain, ref] of ctx.chainRefsOf(mode)) {
+    const slash = ref.serviceKey.indexOf('/');
+    const namespace = slash < 0 ? ref.serviceKey : ref.serviceKey.slice(0, slash);
+    const name = slash < 0 ? undefined : ref.serviceKey.slice(slash + 1).split('/')[0];
+    const portKey = `${ref.serviceKey}\0${ref.portName ?? ''}\0${ref.protocol}`;
+    let port = ports.get(portKey);
+    if (port === undefined) {
+      const svc = ctx.servicesByKey.get(ref.serviceKey);
+      port = svc?.ports.find((p) => (p.name ?? '') === (ref.portName ?? '') && p.protocol.toLowerCase() === ref.protocol)?.port ?? null;
+      ports.set(portKey, port);
+    }
+    let endpointRef: EndpointRef | null = null;
+    if (ref.endpoint !== null) {
+      const cachedRef = endpoints.get(ref.endpoint);
+      if (cachedRef !== undefined) endpointRef = cachedRef;
+      else if (ctx.endpointsByAddr.has(ref.endpoint)) {
+        // `ip:port` already a key: its address is canonical, so endpointFor would find this one.
+        endpointRef = ctx.endpointsByAddr.get(ref.endpoint) ?? null;
+        endpoints.set(ref.endpoint, endpointRef);
+      } else {
+        const colon = ref.endpoint.lastIndexOf(':');
+        const ip = ref.endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+        endpointRef = endpointFor(ctx, ip, Number(ref.endpoint.slice(colon + 1)));
+        endpoints.set(ref.endpoint, endpointRef);
+      }
+    }
+    out.set(chain, {
+      service: { namespace, name: name as string, portName: ref.portName, port, protocol: ref.protocol as Protocol },
+      endpoint: ref.endpoint,
+      endpointRef,
+    });
   }
-  return {
-    service: { namespace, name, portName: ref.portName, port: port?.port ?? null, protocol: ref.protocol as Protocol },
-    endpoint: ref.endpoint,
-    endpointRef,
-  };
+  return out;
 }
 
 /** The node owning an address: a node address, else the node whose pod CIDR holds it. */

@@ -421,9 +421,13 @@ function egress(w: Walk): Outcome | null {
 interface TunnelEnd {
   remote: string | null;
   payload: Payload;
+  /** whether the far end was found from the packet's destination (else it holds for every destination) */
+  byDst: boolean;
 }
 
 const tunnelEnds = new WeakMap<object, Map<string, TunnelEnd>>();
+/** Tunnel ends found without the destination, by `dev kind nextHop`: shared by every destination. */
+const tunnelEndsAnyDst = new WeakMap<object, Map<string, TunnelEnd>>();
 
 function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelEnd {
   const ctx = w.ctx;
@@ -448,6 +452,7 @@ function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelE
   if (underlay) remote = ctx.nodeByAddress.get(canonicalIp(underlay)) ?? null;
   if (!remote && vtepMac) remote = ctx.nodeByVtepMac.get(vtepMac) ?? null;
   if (!remote && kind !== 'vxlan') remote = ctx.nodeByAddress.get(canonicalIp(nextHop)) ?? null;
+  const byDst = !remote;
   if (!remote) {
     const owner = nodeForAddress(ctx, dst) ?? nodeForAddress(ctx, nextHop);
     if (owner) {
@@ -461,6 +466,7 @@ function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelE
   }
   return {
     remote,
+    byDst,
     payload: {
       object: { type: 'tunnel', device: dev, remoteNode: remote, underlayAddress: underlay, vtepMac },
       detail: `${dev} → ${remote ?? 'unknown node'}${underlay ? ` (underlay ${underlay}${vtepMac ? `, VTEP ${vtepMac}` : ''})` : ''}`,
@@ -471,7 +477,20 @@ function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelE
 
 function overlay(w: Walk, dev: string, kind: string): Outcome | null {
   const nextHop = w.nextHop ?? w.packet.dst;
-  const { remote, payload } = cached(tunnelEnds, w.node, `${dev} ${kind} ${nextHop} ${w.packet.dst}`, () => tunnelEnd(w, dev, kind, nextHop));
+  const base = `${dev} ${kind} ${nextHop}`;
+  let anyDst = tunnelEndsAnyDst.get(w.node);
+  let end = anyDst?.get(base);
+  if (end === undefined) {
+    end = cached(tunnelEnds, w.node, `${base} ${w.packet.dst}`, () => tunnelEnd(w, dev, kind, nextHop));
+    if (!end.byDst) {
+      if (!anyDst) {
+        anyDst = new Map();
+        tunnelEndsAnyDst.set(w.node, anyDst);
+      }
+      anyDst.set(base, end);
+    }
+  }
+  const { remote, payload } = end;
   w.hops.push(payloadHop(w, 'overlay', 'ENCAPSULATED', payload));
   if (!remote || remote === w.node.name) {
     return { type: 'leaf', disposition: 'unevaluable', reason: `cannot tell which node owns ${w.packet.dst} behind ${dev}` };
