@@ -1,14 +1,16 @@
 // Parser for `nft list ruleset` (and `nft -a list ruleset`) text output.
 //
-// One pass over the lines. Each line is cut into tokens; a line whose braces do not balance
-// (a set's `elements = { …` list, a long anonymous set) pulls in the following lines. Structure
-// (tables, chains, sets) is tracked with a stack of open blocks; each rule line is turned into
-// statements by a small recursive-descent reader. Nothing throws: what is not understood becomes
+// One pass over the lines. Each line is cut into tokens (nft-tokens.ts); a line whose braces do
+// not balance (a set's `elements = { …` list, a long anonymous set) pulls in the following lines.
+// Structure (tables, chains, sets) is tracked with a stack of open blocks; each rule line is
+// turned into statements by a small recursive-descent reader, and statements read from the same
+// text are one object (nft-statement-cache.ts). Nothing throws: what is not understood becomes
 // an `unknown` statement (inside a rule) or an issue (outside rules), and reading resumes at the
 // next line or `}`.
 
 import type {
   NftChain,
+  NftCounter,
   NftMapElement,
   NftMapRef,
   NftOp,
@@ -24,6 +26,8 @@ import type {
   ParseResult,
 } from '../../renderer/src/analysis/model';
 import { IssueSink, type ParseOptions } from './issues';
+import { StatementCache } from './nft-statement-cache';
+import { LogicalLine, tokenText, Tokenizer, type Token } from './nft-tokens';
 import {
   isNftFamily,
   isVerdictKind,
@@ -37,155 +41,10 @@ import {
   verdict,
 } from './nft-common';
 
-interface Token {
-  /** the token's text, without the quotes of a quoted string */
-  text: string;
-  quoted: boolean;
-  /** offsets of the token (quotes included) in the logical line's source text */
-  start: number;
-  end: number;
-  /** 1-based position in the file, for issues */
-  line: number;
-  col: number;
-}
-
-/** One or more physical lines read as a unit, with the tokens pointing into `source`. */
-interface LogicalLine {
-  source: string;
-  tokens: Token[];
-  line: number;
-}
-
 const SINGLE_CHAR_TOKENS = new Set(['{', '}', ',', ';']);
-
-const SPACE = 32;
-const TAB = 9;
-const CR = 13;
-const LF = 10;
-const QUOTE = 34;
-const HASH = 35;
-const COMMA = 44;
-const COLON = 58;
-const SEMICOLON = 59;
-const AT = 64;
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-
-function isSpaceCode(c: number): boolean {
-  return c === SPACE || c === TAB || c === CR || c === LF;
-}
-
-/**
- * Cuts lines into tokens. Token objects are pooled by position: a token lives only while its
- * logical line is being read, and a large ruleset has millions of them.
- */
-class Tokenizer {
-  private readonly pool: Token[] = [];
-
-  private push(out: Token[], text: string, quoted: boolean, start: number, end: number, line: number, col: number): void {
-    const index = out.length;
-    let tok = this.pool[index];
-    if (tok === undefined) {
-      tok = { text, quoted, start, end, line, col };
-      this.pool[index] = tok;
-    } else {
-      tok.text = text;
-      tok.quoted = quoted;
-      tok.start = start;
-      tok.end = end;
-      tok.line = line;
-      tok.col = col;
-    }
-    out.push(tok);
-  }
-
-  /** Appends the tokens of one physical line; `base` is where the line starts in the logical source. */
-  line(text: string, lineNumber: number, base: number, out: Token[]): void {
-    let i = 0;
-    const n = text.length;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (isSpaceCode(c)) {
-        i++;
-        continue;
-      }
-      const start = i;
-      if (c === QUOTE) {
-        let close = text.indexOf('"', i + 1);
-        while (close > 0 && text.charCodeAt(close - 1) === BACKSLASH) close = text.indexOf('"', close + 1);
-        const end = close < 0 ? n : close;
-        const raw = text.slice(i + 1, end);
-        i = Math.min(end + 1, n);
-        const value = raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw;
-        this.push(out, value, true, base + start, base + i, lineNumber, start + 1);
-        continue;
-      }
-      if (c === OPEN_BRACE || c === CLOSE_BRACE || c === COMMA || c === SEMICOLON || c === HASH) {
-        i++;
-        this.push(out, text[start], false, base + start, base + i, lineNumber, start + 1);
-        continue;
-      }
-      // A raw payload expression (`@nh,16,16`) keeps its commas; elsewhere a comma separates.
-      const keepCommas = c === AT;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (isSpaceCode(d) || d === OPEN_BRACE || d === CLOSE_BRACE || d === SEMICOLON || d === QUOTE || (d === COMMA && !keepCommas)) break;
-        i++;
-      }
-      // `1: goto x` and `recent: SET` end a word with the map/remnant colon; an IPv6 address
-      // such as `fd00::` keeps its colons.
-      if (i - start > 1 && text.charCodeAt(i - 1) === COLON && text.indexOf(':', start) === i - 1) {
-        this.push(out, text.slice(start, i - 1), false, base + start, base + i - 1, lineNumber, start + 1);
-        this.push(out, ':', false, base + i - 1, base + i, lineNumber, i);
-        continue;
-      }
-      this.push(out, text.slice(start, i), false, base + start, base + i, lineNumber, start + 1);
-    }
-  }
-}
-
-/** Pieces of a text being collapsed; joined into one flat string (`+=` would build a rope). */
-const pieces: string[] = [];
-
-/**
- * The source text from token `from` to token `to - 1`, whitespace between tokens collapsed to
- * one space (none where the tokens touch, as in `80,`); quoted strings stay as written. The
- * result is one slice of the source or one flat string: rule texts live as long as the ruleset.
- */
-function tokenText(tokens: readonly Token[], source: string, from: number, to: number): string {
-  let singleSpaced = true;
-  for (let k = from + 1; k < to && singleSpaced; k++) {
-    const gap = tokens[k].start - tokens[k - 1].end;
-    singleSpaced = gap === 0 || (gap === 1 && source.charCodeAt(tokens[k - 1].end) === SPACE);
-  }
-  if (singleSpaced) return source.slice(tokens[from].start, tokens[to - 1].end);
-  pieces.length = 0;
-  let start = tokens[from].start;
-  for (let k = from + 1; k < to; k++) {
-    const gap = tokens[k].start - tokens[k - 1].end;
-    if (gap === 0 || (gap === 1 && source.charCodeAt(tokens[k - 1].end) === SPACE)) continue;
-    pieces.push(source.slice(start, tokens[k - 1].end));
-    start = tokens[k].start;
-  }
-  pieces.push(source.slice(start, tokens[to - 1].end));
-  return pieces.join(' ');
-}
 
 function isWord(tok: Token | undefined, word: string): boolean {
   return tok !== undefined && !tok.quoted && tok.text === word;
-}
-
-/** Net number of `{` over `}` among the tokens from `from` on. */
-function braceBalance(tokens: readonly Token[], from = 0): number {
-  let depth = 0;
-  for (let k = from; k < tokens.length; k++) {
-    const tok = tokens[k];
-    if (tok.quoted) continue;
-    if (tok.text === '{') depth++;
-    else if (tok.text === '}') depth--;
-  }
-  return depth;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,27 +101,44 @@ interface Parsed<T> {
 /** Reads a rule's (or an element list's) tokens into statements; one reader serves a whole parse. */
 class RuleReader {
   private tokens: readonly Token[] = [];
-  private source = '';
+  /** the tokens read are those before `end` */
+  private end = 0;
   /** statements of the rule being read, copied out at exact length */
   private readonly scratch: NftStatement[] = [];
+  /**
+   * The rule's first counter and last comment, as NftRule repeats them: noted while reading,
+   * because finding them in the statements afterwards reads `kind` across a dozen shapes.
+   */
+  firstCounter: NftCounter | null = null;
+  lastComment: string | null = null;
 
-  constructor(private readonly onUnknown: (text: string, at: Token, isXtRemnant: boolean) => void) {}
+  private readonly shared: StatementCache;
 
-  /** Points the reader at the tokens of one logical line. */
-  reset(tokens: readonly Token[], source: string): this {
-    this.tokens = tokens;
-    this.source = source;
+  constructor(
+    private readonly source: string,
+    private readonly onUnknown: (text: string, at: Token, isXtRemnant: boolean) => void,
+  ) {
+    this.shared = new StatementCache(source);
+  }
+
+  /** Points the reader at the first `end` tokens of a logical line. */
+  reset(line: LogicalLine, end = line.count): this {
+    this.tokens = line.tokens;
+    this.end = end;
+    this.firstCounter = null;
+    this.lastComment = null;
     return this;
   }
 
   statements(): NftStatement[] {
+    // Counted rather than emptied with `length = 0`, which gives the array's room back.
     const out = this.scratch;
-    out.length = 0;
+    let count = 0;
     let i = 0;
-    while (i < this.tokens.length) {
+    while (i < this.end) {
       const parsed = this.statement(i);
       if (parsed !== null) {
-        out.push(parsed.value);
+        out[count++] = this.shared.statement(parsed.value, this.tokens[i].start, this.tokens[parsed.next - 1].end);
         i = parsed.next;
         continue;
       }
@@ -270,23 +146,28 @@ class RuleReader {
       const end = this.skipToStatementStart(i + 1);
       const text = this.text(i, end);
       this.onUnknown(text, this.tokens[i], isRemnant);
-      out.push({ kind: 'unknown', text });
+      out[count++] = { kind: 'unknown', text };
       i = end;
     }
-    return out.slice();
+    return out.slice(0, count);
   }
 
   private text(from: number, to: number): string {
-    return tokenText(this.tokens, this.source, from, to);
+    return tokenText(this.source, this.tokens, from, to);
+  }
+
+  /** Token `i`, or undefined past the end. */
+  private token(i: number): Token | undefined {
+    return i < this.end ? this.tokens[i] : undefined;
   }
 
   private word(i: number): string | null {
-    const tok = this.tokens[i];
+    const tok = this.token(i);
     return tok === undefined || tok.quoted ? null : tok.text;
   }
 
   private skipToStatementStart(i: number): number {
-    while (i < this.tokens.length) {
+    while (i < this.end) {
       const w = this.word(i);
       if (w !== null && STATEMENT_STARTS.has(w)) break;
       i++;
@@ -307,7 +188,7 @@ class RuleReader {
         return { value: { kind: 'verdict', verdict: verdict(w), text: w }, next: i + 1 };
       case 'jump':
       case 'goto': {
-        const target = this.tokens[i + 1];
+        const target = this.token(i + 1);
         if (target === undefined || (!target.quoted && SINGLE_CHAR_TOKENS.has(target.text))) return null;
         return { value: { kind: 'verdict', verdict: verdict(w, target.text), text: this.text(i, i + 2) }, next: i + 2 };
       }
@@ -319,8 +200,9 @@ class RuleReader {
         return { value: { kind: 'verdict', verdict: verdict('queue', null, argument), text: this.text(i, end) }, next: end };
       }
       case 'comment': {
-        const tok = this.tokens[i + 1];
+        const tok = this.token(i + 1);
         if (tok === undefined || !tok.quoted) return null;
+        this.lastComment = tok.text;
         return { value: { kind: 'comment', text: tok.text }, next: i + 2 };
       }
       case 'log':
@@ -332,7 +214,7 @@ class RuleReader {
         return this.nat(i, w);
       case 'xt': {
         // `xt match physdev`: an iptables extension nft could not translate; kept, reported.
-        if (this.tokens.length < i + 3) return null;
+        if (this.end < i + 3) return null;
         const text = this.text(i, i + 3);
         this.onUnknown(text, this.tokens[i], true);
         return { value: { kind: 'unknown', text }, next: i + 3 };
@@ -352,11 +234,12 @@ class RuleReader {
       const packets = parseInteger(this.word(i + 2) ?? '');
       const bytes = parseInteger(this.word(i + 4) ?? '');
       if (packets === null || bytes === null) return null;
+      this.firstCounter ??= this.shared.counter(packets, bytes);
       return { value: { kind: 'counter', packets, bytes, text: this.text(i, i + 5) }, next: i + 5 };
     }
     // A named counter reference (`counter name "x"`) or a bare `counter` keeps no numbers here.
     const end = this.word(i + 1) === 'name' ? i + 3 : i + 1;
-    if (end > this.tokens.length) return null;
+    if (end > this.end) return null;
     return { value: { kind: 'passive', text: this.text(i, end) }, next: end };
   }
 
@@ -366,7 +249,7 @@ class RuleReader {
       const proto = this.word(end + 1);
       if (proto === 'tcp') end += this.word(end + 2) === 'reset' ? 3 : 2;
       else if (proto !== null) end += this.word(end + 2) === 'type' ? 4 : 3;
-      end = Math.min(end, this.tokens.length);
+      end = Math.min(end, this.end);
     }
     const argument = end > i + 1 ? this.text(i + 1, end) : null;
     return {
@@ -379,11 +262,11 @@ class RuleReader {
     let j = i + 1;
     for (;;) {
       const w = this.word(j);
-      if (w !== null && LOG_OPTIONS.has(w) && j + 1 < this.tokens.length) {
+      if (w !== null && LOG_OPTIONS.has(w) && j + 1 < this.end) {
         j += 2;
       } else if (w === 'flags') {
         j++;
-        while (j < this.tokens.length && LOG_FLAG_WORDS.has(this.word(j) ?? '')) j++;
+        while (j < this.end && LOG_FLAG_WORDS.has(this.word(j) ?? '')) j++;
       } else {
         break;
       }
@@ -441,7 +324,7 @@ class RuleReader {
     const setName = this.word(i + 1);
     if (setName === null || !setName.startsWith('@') || this.word(i + 2) !== '{') return null;
     let depth = 0;
-    for (let j = i + 2; j < this.tokens.length; j++) {
+    for (let j = i + 2; j < this.end; j++) {
       const w = this.word(j);
       if (w === '{') depth++;
       else if (w === '}' && --depth === 0) return { value: { kind: 'passive', text: this.text(i, j + 1) }, next: j + 1 };
@@ -641,7 +524,7 @@ class RuleReader {
   }
 
   private primary(i: number): Parsed<NftValue> | null {
-    const tok = this.tokens[i];
+    const tok = this.token(i);
     if (tok === undefined) return null;
     if (tok.quoted) return { value: sharedLiteral(tok.text), next: i + 1 };
     if (tok.text === '{') {
@@ -707,7 +590,7 @@ class RuleReader {
     const w = this.word(i);
     if (w === null || !isVerdictKind(w)) return null;
     if (w === 'jump' || w === 'goto') {
-      const target = this.tokens[i + 1];
+      const target = this.token(i + 1);
       if (target === undefined) return null;
       return { value: verdict(w, target.text), next: i + 2 };
     }
@@ -715,6 +598,7 @@ class RuleReader {
   }
 }
 
+const SLASH = 47;
 const ADDRESS_OR_NUMBER = /^(?:\d[\d.]*|0x[0-9a-f]+|[0-9a-f]*:[0-9a-f:.]*)$/i;
 
 /** `[a-z][a-z0-9-]*`: a payload field or meta/ct key. */
@@ -731,7 +615,9 @@ function isKeyword(word: string): boolean {
 /** A single word on the right of a match: a prefix, a range or a literal. */
 function classifyWord(word: string): NftValue {
   if (word.startsWith('@') && word.length > 1) return { kind: 'setref', name: word.slice(1) };
-  const slash = word.lastIndexOf('/');
+  // Searched by hand: lastIndexOf is a call into the runtime, made for most words of a ruleset.
+  let slash = word.length - 1;
+  while (slash > 0 && word.charCodeAt(slash) !== SLASH) slash--;
   if (slash > 0 && /^\d+$/.test(word.slice(slash + 1))) {
     const address = word.slice(0, slash);
     if (address.includes('.') || address.includes(':')) return { kind: 'prefix', address, length: Number(word.slice(slash + 1)) };
@@ -763,28 +649,39 @@ class TextParser {
   private readonly sink = new IssueSink();
   private readonly tables: NftTable[] = [];
   private readonly stack: Block[] = [];
-  private readonly tokenizer = new Tokenizer();
+  private readonly tokenizer: Tokenizer;
+  private readonly reader: RuleReader;
+  /** the line being handled: one object, refilled for each line */
+  private readonly logical = new LogicalLine();
   /** where the next unread line starts in `text`, and its 1-based number */
   private offset = 0;
   private lineNumber = 1;
+  /**
+   * Rules of the open chain (there is at most one), copied into it at exact length when it
+   * closes: arrays grown by push keep spare room, and most kube-proxy chains hold two rules.
+   */
+  private readonly rules: NftRule[] = [];
+  private ruleCount = 0;
   /** xt remnants are reported once per distinct text: a kube-router node repeats them thousands of times */
   private readonly reportedRemnants = new Set<string>();
-  private readonly reader = new RuleReader((text, at, isXtRemnant) => {
-    if (isXtRemnant) {
-      if (this.reportedRemnants.has(text)) return;
-      this.reportedRemnants.add(text);
-    }
-    this.sink.report('unknown-statement', at.line, text, { col: at.col, severity: isXtRemnant ? 'info' : 'warning' });
-  });
 
   constructor(
     private readonly text: string,
     private readonly file: string,
-  ) {}
+  ) {
+    this.tokenizer = new Tokenizer(text);
+    this.reader = new RuleReader(text, (statementText, at, isXtRemnant) => {
+      if (isXtRemnant) {
+        if (this.reportedRemnants.has(statementText)) return;
+        this.reportedRemnants.add(statementText);
+      }
+      this.sink.report('unknown-statement', at.line, statementText, { col: at.col, severity: isXtRemnant ? 'info' : 'warning' });
+    });
+  }
 
   parse(): ParseResult<NftRuleset> {
     for (let line = this.readLine(); line !== null; line = this.readLine()) this.handle(line);
-    for (let open = this.stack.pop(); open !== undefined; open = this.stack.pop()) {
+    for (let open = this.pop(); open !== undefined; open = this.pop()) {
       this.sink.report('truncated-input', this.lineNumber - 1, `${describeBlock(open)} opened on line ${open.line} is not closed`, {
         severity: 'error',
         col: 1,
@@ -793,40 +690,47 @@ class TextParser {
     return { value: { tables: this.tables }, issues: this.sink.issues };
   }
 
-  /** The next physical line without consuming it; null at the end of the text. */
-  private peekLine(): string | null {
-    if (this.offset > this.text.length) return null;
-    const newline = this.text.indexOf('\n', this.offset);
-    return this.text.slice(this.offset, newline < 0 ? this.text.length : newline);
+  /** Closes the innermost open block. */
+  private pop(): Block | undefined {
+    const block = this.stack.pop();
+    if (block?.kind === 'chain') block.chain.rules = this.rules.slice(0, this.ruleCount);
+    return block;
   }
 
-  private consumeLine(line: string): void {
-    this.offset += line.length + 1;
+  private atEnd(): boolean {
+    return this.offset > this.text.length;
+  }
+
+  /** Where the next unread line ends (its newline, or the end of the text). */
+  private lineEnd(): number {
+    const newline = this.text.indexOf('\n', this.offset);
+    return newline < 0 ? this.text.length : newline;
+  }
+
+  /** Appends the tokens of the next unread line to `logical` and moves past it. */
+  private readInto(logical: LogicalLine): void {
+    const end = this.lineEnd();
+    this.tokenizer.line(this.offset, end, this.lineNumber, logical);
+    this.offset = end + 1;
     this.lineNumber++;
   }
 
+  /** The next line with tokens; null at the end of the text. */
   private readLine(): LogicalLine | null {
-    for (let source = this.peekLine(); source !== null; source = this.peekLine()) {
-      const line = this.lineNumber;
-      this.consumeLine(source);
-      const tokens: Token[] = [];
-      this.tokenizer.line(source, line, 0, tokens);
-      if (tokens.length > 0) return { source, tokens, line };
+    const logical = this.logical;
+    while (!this.atEnd()) {
+      logical.reset(this.lineNumber);
+      this.readInto(logical);
+      if (logical.count > 0) return logical;
     }
     return null;
   }
 
   /** Pulls following lines into `logical` until its braces balance (multi-line element lists). */
   private completeBraces(logical: LogicalLine): boolean {
-    for (let depth = braceBalance(logical.tokens); depth > 0; ) {
-      const following = this.peekLine();
-      if (following === null || BLOCK_KEYWORDS.has(FIRST_WORD.exec(following)?.[1] ?? '')) return false;
-      const base = logical.source.length + 1;
-      const from = logical.tokens.length;
-      logical.source += ` ${following}`;
-      this.tokenizer.line(following, this.lineNumber, base, logical.tokens);
-      this.consumeLine(following);
-      depth += braceBalance(logical.tokens, from);
+    while (logical.depth > 0) {
+      if (this.atEnd() || BLOCK_KEYWORDS.has(FIRST_WORD.exec(this.text.slice(this.offset, this.lineEnd()))?.[1] ?? '')) return false;
+      this.readInto(logical);
     }
     return true;
   }
@@ -835,21 +739,24 @@ class TextParser {
     return { file: this.file, line };
   }
 
+  /** The whitespace-collapsed text of the line's tokens from `from` to before `to`. */
+  private lineText(logical: LogicalLine, from: number, to = logical.count): string {
+    return tokenText(this.text, logical.tokens, from, to);
+  }
+
   private unknown(logical: LogicalLine, from = 0, severity: 'warning' | 'info' = 'warning'): void {
     const tok = logical.tokens[from];
-    const text = tokenText(logical.tokens, logical.source, from, logical.tokens.length);
-    this.sink.report('unknown-syntax', tok.line, text, { col: tok.col, severity });
+    this.sink.report('unknown-syntax', tok.line, this.lineText(logical, from), { col: tok.col, severity });
   }
 
   private handle(logical: LogicalLine): void {
     const top = this.stack[this.stack.length - 1];
-    const tokens = logical.tokens;
     if (top?.kind === 'skipped') {
-      top.depth += braceBalance(tokens);
+      top.depth += logical.depth;
       if (top.depth <= 0) this.stack.pop();
       return;
     }
-    if (isWord(tokens[0], '}')) {
+    if (isWord(logical.at(0), '}')) {
       this.close(logical);
       return;
     }
@@ -861,22 +768,23 @@ class TextParser {
 
   private close(logical: LogicalLine): void {
     const closing = logical.tokens[0];
-    if (this.stack.pop() === undefined) {
+    if (this.pop() === undefined) {
       this.sink.report('unbalanced-brace', closing.line, '}', { col: closing.col });
     }
-    if (logical.tokens.length > 1 && !isWord(logical.tokens[1], '#')) this.unknown(logical, 1);
+    if (logical.count > 1 && !isWord(logical.at(1), '#')) this.unknown(logical, 1);
   }
 
   /** Opens a block we do not model, skipping to its closing brace. */
   private skipBlock(logical: LogicalLine): void {
-    const depth = braceBalance(logical.tokens);
-    if (depth > 0) this.stack.push({ kind: 'skipped', depth, line: logical.line });
+    if (logical.depth > 0) this.stack.push({ kind: 'skipped', depth: logical.depth, line: logical.line });
   }
 
   private topLevel(logical: LogicalLine): void {
-    const [first, family, name] = logical.tokens;
+    const first = logical.at(0);
+    const family = logical.at(1);
+    const name = logical.at(2);
     if (isWord(first, '#')) return;
-    if (isWord(first, 'table') && family !== undefined && name !== undefined && isNftFamily(family.text) && opensBlock(logical.tokens)) {
+    if (isWord(first, 'table') && family !== undefined && name !== undefined && isNftFamily(family.text) && opensBlock(logical)) {
       const table: NftTable = {
         family: family.text,
         name: name.text,
@@ -894,10 +802,9 @@ class TextParser {
   }
 
   private inTable(logical: LogicalLine, block: Extract<Block, { kind: 'table' }>): void {
-    const tokens = logical.tokens;
-    const keyword = tokens[0].quoted ? '' : tokens[0].text;
-    const name = tokens[1];
-    if ((keyword === 'chain' || keyword === 'set' || keyword === 'map') && name !== undefined && opensBlock(tokens)) {
+    const keyword = firstWord(logical);
+    const name = logical.at(1);
+    if ((keyword === 'chain' || keyword === 'set' || keyword === 'map') && name !== undefined && opensBlock(logical)) {
       if (keyword === 'chain') {
         const chain: NftChain = {
           name: name.text,
@@ -912,6 +819,7 @@ class TextParser {
         };
         block.table.chains.push(chain);
         this.stack.push({ kind: 'chain', chain, family: block.table.family, line: logical.line });
+        this.ruleCount = 0;
       } else {
         const set: NftSet = {
           name: name.text,
@@ -928,8 +836,8 @@ class TextParser {
       }
       return;
     }
-    if (keyword === 'comment' && tokens[1]?.quoted) {
-      block.table.comment = tokens[1].text;
+    if (keyword === 'comment' && name?.quoted) {
+      block.table.comment = name.text;
       return;
     }
     if (keyword === '#' || keyword === 'flags') return;
@@ -939,27 +847,25 @@ class TextParser {
   }
 
   private inChain(logical: LogicalLine, block: Extract<Block, { kind: 'chain' }>): void {
-    const tokens = logical.tokens;
-    const first = tokens[0];
+    const first = logical.at(0);
     if (isWord(first, 'type') || isWord(first, 'policy')) {
       this.chainProperties(logical, block);
       return;
     }
-    if (isWord(first, 'comment') && tokens.length === 2 && tokens[1].quoted) {
-      block.chain.comment = tokens[1].text;
+    if (isWord(first, 'comment') && logical.count === 2 && logical.tokens[1].quoted) {
+      block.chain.comment = logical.tokens[1].text;
       return;
     }
-    this.rule(logical, block.chain);
+    this.rule(logical);
   }
 
   /** `type nat hook prerouting [device "x" | devices = { a, b }] priority dstnat; policy accept;` */
   private chainProperties(logical: LogicalLine, block: Extract<Block, { kind: 'chain' }>): void {
-    const tokens = logical.tokens;
     const chain = block.chain;
     let i = 0;
-    while (i < tokens.length) {
-      const key = tokens[i].quoted ? '' : tokens[i].text;
-      const value = tokens[i + 1];
+    while (i < logical.count) {
+      const key = logical.tokens[i].quoted ? '' : logical.tokens[i].text;
+      const value = logical.at(i + 1);
       if (key === ';') {
         i++;
       } else if ((key === 'type' || key === 'hook' || key === 'device' || key === 'policy') && value !== undefined) {
@@ -969,16 +875,16 @@ class TextParser {
         else if (value.text === 'accept' || value.text === 'drop') chain.policy = value.text;
         else break;
         i += 2;
-      } else if (key === 'devices' && isWord(value, '=') && isWord(tokens[i + 2], '{')) {
+      } else if (key === 'devices' && isWord(value, '=') && isWord(logical.at(i + 2), '{')) {
         const devices: string[] = [];
         let j = i + 3;
-        for (; j < tokens.length && !isWord(tokens[j], '}'); j++) if (!isWord(tokens[j], ',')) devices.push(tokens[j].text);
+        for (; j < logical.count && !isWord(logical.at(j), '}'); j++) if (!isWord(logical.at(j), ',')) devices.push(logical.tokens[j].text);
         chain.device = devices.join(',');
         i = j + 1;
       } else if (key === 'priority') {
         const words: string[] = [];
         let j = i + 1;
-        for (; j < tokens.length && !isWord(tokens[j], ';'); j++) words.push(tokens[j].text);
+        for (; j < logical.count && !isWord(logical.at(j), ';'); j++) words.push(logical.tokens[j].text);
         chain.priority = resolvePriority(block.family, words);
         if (chain.priority === null) break;
         i = j;
@@ -986,60 +892,53 @@ class TextParser {
         break;
       }
     }
-    if (i < tokens.length) this.unknown(logical, i);
+    if (i < logical.count) this.unknown(logical, i);
   }
 
-  private rule(logical: LogicalLine, chain: NftChain): void {
+  private rule(logical: LogicalLine): void {
     if (!this.completeBraces(logical)) {
       const first = logical.tokens[0];
-      this.sink.report('unbalanced-brace', first.line, tokenText(logical.tokens, logical.source, 0, logical.tokens.length), { col: first.col });
+      this.sink.report('unbalanced-brace', first.line, this.lineText(logical, 0), { col: first.col });
     }
-    let tokens = logical.tokens;
+    let end = logical.count;
     let handle: number | null = null;
-    const n = tokens.length;
-    if (n >= 3 && isWord(tokens[n - 3], '#') && isWord(tokens[n - 2], 'handle')) {
-      handle = parseInteger(tokens[n - 1].text);
-      if (handle !== null) tokens = tokens.slice(0, n - 3);
+    if (end >= 3 && isWord(logical.at(end - 3), '#') && isWord(logical.at(end - 2), 'handle')) {
+      handle = parseInteger(logical.tokens[end - 1].text);
+      if (handle !== null) end -= 3;
     }
-    if (tokens.length === 0) return;
-    const statements = this.reader.reset(tokens, logical.source).statements();
-    let counter: NftRule['counter'] = null;
-    let comment: string | null = null;
-    for (const s of statements) {
-      if (s.kind === 'counter' && counter === null) counter = { packets: s.packets, bytes: s.bytes };
-      else if (s.kind === 'comment') comment = s.text;
-    }
-    chain.rules.push({
-      position: chain.rules.length,
+    if (end === 0) return;
+    const reader = this.reader.reset(logical, end);
+    const statements = reader.statements();
+    this.rules[this.ruleCount] = {
+      position: this.ruleCount,
       handle,
-      text: tokenText(tokens, logical.source, 0, tokens.length),
-      counter,
-      comment,
+      text: this.lineText(logical, 0, end),
+      counter: reader.firstCounter,
+      comment: reader.lastComment,
       statements,
       source: this.source(logical.line),
-    });
+    };
+    this.ruleCount++;
   }
 
   private inSet(logical: LogicalLine, block: Extract<Block, { kind: 'set' }>): void {
-    const tokens = logical.tokens;
-    const keyword = tokens[0].quoted ? '' : tokens[0].text;
+    const keyword = firstWord(logical);
     const set = block.set;
     if (keyword === 'type' || keyword === 'typeof') {
-      const colon = tokens.findIndex((t) => isWord(t, ':'));
-      const end = colon < 0 ? tokens.length : colon;
-      set.keyType = tokens.slice(1, end).map((t) => t.text).join(' ');
-      set.dataType = colon < 0 ? null : tokens.slice(colon + 1).map((t) => t.text).join(' ');
+      const colon = findWord(logical, ':');
+      set.keyType = texts(logical, 1, colon < 0 ? logical.count : colon).join(' ');
+      set.dataType = colon < 0 ? null : texts(logical, colon + 1, logical.count).join(' ');
       return;
     }
     if (keyword === 'flags') {
-      set.flags = tokens.slice(1).filter((t) => !isWord(t, ',')).map((t) => t.text);
+      set.flags = texts(logical, 1, logical.count, ',');
       return;
     }
-    if (keyword === 'comment' && tokens[1]?.quoted) {
-      set.comment = tokens[1].text;
+    if (keyword === 'comment' && logical.at(1)?.quoted) {
+      set.comment = logical.tokens[1].text;
       return;
     }
-    if (keyword === 'elements' && isWord(tokens[1], '=') && isWord(tokens[2], '{')) {
+    if (keyword === 'elements' && isWord(logical.at(1), '=') && isWord(logical.at(2), '{')) {
       this.elements(logical, set);
       return;
     }
@@ -1050,7 +949,7 @@ class TextParser {
 
   private elements(logical: LogicalLine, set: NftSet): void {
     const complete = this.completeBraces(logical);
-    const parsed = this.reader.reset(logical.tokens, logical.source).braced(2);
+    const parsed = this.reader.reset(logical).braced(2);
     if (parsed === null || !complete) {
       this.unknown(logical, 2);
       if (!complete) {
@@ -1063,11 +962,29 @@ class TextParser {
   }
 }
 
+/** The first token's text, or '' when it is quoted. */
+function firstWord(logical: LogicalLine): string {
+  const first = logical.tokens[0];
+  return first.quoted ? '' : first.text;
+}
+
+/** Index of the first unquoted `word` in the line, or -1. */
+function findWord(logical: LogicalLine, word: string): number {
+  for (let k = 0; k < logical.count; k++) if (isWord(logical.tokens[k], word)) return k;
+  return -1;
+}
+
+/** The texts of tokens `from` to before `to`, leaving out an unquoted `separator`. */
+function texts(logical: LogicalLine, from: number, to: number, separator?: string): string[] {
+  const out: string[] = [];
+  for (let k = from; k < to; k++) if (separator === undefined || !isWord(logical.tokens[k], separator)) out.push(logical.tokens[k].text);
+  return out;
+}
+
 /** A header line ends with `{` (before an optional `# handle N`). */
-function opensBlock(tokens: readonly Token[]): boolean {
-  const hash = tokens.findIndex((t) => isWord(t, '#'));
-  const last = tokens[(hash < 0 ? tokens.length : hash) - 1];
-  return isWord(last, '{');
+function opensBlock(logical: LogicalLine): boolean {
+  const hash = findWord(logical, '#');
+  return isWord(logical.at((hash < 0 ? logical.count : hash) - 1), '{');
 }
 
 function describeBlock(block: Block): string {

@@ -540,3 +540,77 @@ describe('parseNftText diagnostics', () => {
     }
   });
 });
+
+describe('parseNftText tokens', () => {
+  /** The rules of chain `c` in a minimal ruleset around `body` (lines joined with `eol`). */
+  function rulesOf(body: string[], eol = '\n'): ReturnType<typeof parseNftText> {
+    return parseNftText(['table ip t {', '\tchain c {', ...body.map((l) => `\t\t${l}`), '\t}', '}', ''].join(eol), { file: 'tok.nft' });
+  }
+
+  it('keeps spaces, braces and escaped quotes inside a quoted string, and does not pull in the next line', () => {
+    const result = rulesOf(['ip saddr 10.0.0.1 comment "a  { b } \\"c\\"" accept', 'drop']);
+    const [first, second] = result.value.tables[0].chains[0].rules;
+    expect(first).toMatchObject({ text: 'ip saddr 10.0.0.1 comment "a  { b } \\"c\\"" accept', comment: 'a  { b } "c"', source: { line: 3 } });
+    expect(first.statements.map((s) => s.kind)).toEqual(['match', 'comment', 'verdict']);
+    expect(second).toMatchObject({ position: 1, text: 'drop', source: { line: 4 } });
+    expect(result.issues).toEqual([]);
+  });
+
+  it('reads CRLF text as it reads LF text', () => {
+    const body = ['meta l4proto tcp  counter packets 1 bytes 60 dnat to 10.0.0.1:80', 'tcp dport { 80,', '\t443 } accept'];
+    expect(rulesOf(body, '\r\n')).toEqual(rulesOf(body));
+  });
+
+  it('reads a rule whose anonymous set runs over several lines as one rule on its first line', () => {
+    const result = rulesOf(['tcp dport { 80,', '\t\t443,', '  8080 } counter packets 0 bytes 0 accept', 'drop']);
+    const rules = result.value.tables[0].chains[0].rules;
+    expect(rules.map((r) => [r.text, r.source.line])).toEqual([
+      ['tcp dport { 80, 443, 8080 } counter packets 0 bytes 0 accept', 3],
+      ['drop', 6],
+    ]);
+    expect(rules[0].statements[0]).toMatchObject({ text: 'tcp dport { 80, 443, 8080 }', right: { kind: 'set', elements: [lit('80'), lit('443'), lit('8080')] } });
+  });
+
+  it('reads a very long line', () => {
+    const ports = Array.from({ length: 20000 }, (_, k) => String(k + 1));
+    const result = rulesOf([`tcp dport { ${ports.join(', ')} } accept`]);
+    const [match] = result.value.tables[0].chains[0].rules[0].statements;
+    expect(match.kind === 'match' && match.right.kind === 'set' ? match.right.elements.length : 0).toBe(20000);
+    expect(result.issues).toEqual([]);
+  });
+
+  it('keeps what was read when the text stops inside a set or a quoted string', () => {
+    for (const cut of ['tcp dport { 80, 44', 'ip saddr 10.0.0.1 comment "unterminated', 'jump', 'ip daddr 10.0.0.']) {
+      const text = `table ip t {\n\tchain c {\n\t\taccept\n\t\t${cut}`;
+      const result = parseNftText(text, { file: 'cut.nft' });
+      const rules = result.value.tables[0].chains[0].rules;
+      expect(rules.map((r) => r.source.line)).toEqual([3, 4]);
+      expect(result.issues.filter((i) => i.code === 'truncated-input').map((i) => i.line)).toEqual([4, 4]);
+    }
+  });
+
+  it('gives each chain its own rules in order, closed or not', () => {
+    const text = 'table ip t {\n\tchain a {\n\t\taccept\n\t}\n\tchain b {\n\t\tdrop\n\t\treturn\n\t}\n\tchain c {\n\t\tcontinue\n';
+    const chains = parseNftText(text, { file: 'c.nft' }).value.tables[0].chains;
+    expect(chains.map((c) => c.rules.map((r) => `${r.position}:${r.text}`))).toEqual([['0:accept'], ['0:drop', '1:return'], ['0:continue']]);
+  });
+
+  it('shares a statement read from the same text between rules, and only then', () => {
+    const result = rulesOf([
+      'ip saddr 10.0.0.1 counter packets 0 bytes 0 jump KUBE-MARK-MASQ',
+      'ip saddr 10.0.0.2 counter packets 0 bytes 0 jump KUBE-MARK-MASQ',
+      'ip saddr 10.0.0.2 counter packets 5 bytes 300 comment "accept"',
+      'accept',
+    ]);
+    const [a, b, c, d] = result.value.tables[0].chains[0].rules;
+    expect(b.statements[1]).toBe(a.statements[1]);
+    expect(b.statements[2]).toBe(a.statements[2]);
+    expect(b.counter).toBe(a.counter);
+    expect(b.statements[0]).not.toBe(a.statements[0]);
+    expect(c.statements[0]).toBe(b.statements[0]);
+    expect(c.statements[1]).toEqual({ kind: 'counter', packets: 5, bytes: 300, text: 'counter packets 5 bytes 300' });
+    expect(c.counter).toEqual({ packets: 5, bytes: 300 });
+    expect(c.statements[2]).toEqual({ kind: 'comment', text: 'accept' });
+    expect(d.statements).toEqual([{ kind: 'verdict', verdict: { kind: 'accept', target: null, argument: null }, text: 'accept' }]);
+  });
+});
