@@ -1,7 +1,9 @@
-// Three builds: main (Electron main, the db worker and the web harness, all Node-side, into
-// out/main), the sandboxed preload (one CommonJS file: sandboxed preloads cannot be ES modules)
-// and the renderer (renderer/index.html into out/renderer). better-sqlite3 and the other
-// dependencies stay external and load from node_modules.
+// Three builds: main (Electron main, the db worker, the import's cluster-parsing worker and the
+// web harness, all Node-side, into out/main), the sandboxed preload (one CommonJS file: sandboxed
+// preloads cannot be ES modules) and the renderer (renderer/index.html into out/renderer).
+// better-sqlite3 and the other dependencies stay external and load from node_modules. Shared
+// chunks sit next to the entries, in out/main itself: the importer finds cluster-worker.js beside
+// the file it was bundled into.
 //
 // electron-vite 6 reads entries from `build.rolldownOptions` (and copies it over rollupOptions),
 // while Vite 7's types only declare `rollupOptions`; the build sections are declared apart so
@@ -17,8 +19,10 @@ const mainBuild = {
     input: {
       index: resolve(__dirname, 'electron/main/index.ts'),
       worker: resolve(__dirname, 'db/worker.ts'),
+      'cluster-worker': resolve(__dirname, 'db/import/cluster-worker.ts'),
       web: resolve(__dirname, 'electron/web/main.ts'),
     },
+    output: { chunkFileNames: '[name]-[hash].js' },
   },
 };
 

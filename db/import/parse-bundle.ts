@@ -97,66 +97,59 @@ function decode(content: Buffer): string {
   return content.toString('utf8');
 }
 
+/** A bundle's files, classified and matched to the manifest's record of how each was collected. */
+export interface OpenedBundle {
+  source: ParsedBundle['source'];
+  manifest: Manifest | null;
+  files: BundleFile[];
+  /** what is wrong with the bundle as a whole (no manifest) */
+  diagnostics: Diagnostic[];
+}
+
 /** Turns the files of a bundle into normalised records plus diagnostics. Pure apart from hashing. */
 export function parseBundle(source: BundleSource, opts: ParseBundleOptions = {}): ParsedBundle {
-  const diagnostics: Diagnostic[] = [];
+  const bundle = openBundle(source, opts);
+  const cluster = parseClusterFiles(bundle.files.filter(isClusterFile), opts);
+  const nodes = parseNodeFiles(bundle, opts);
+  return {
+    ...bundle,
+    ...nodes,
+    cluster: cluster.cluster,
+    diagnostics: [...bundle.diagnostics, ...cluster.diagnostics, ...nodes.diagnostics],
+  };
+}
+
+/** Reads the manifest and classifies every file; parses nothing else. */
+export function openBundle(source: BundleSource, opts: ParseBundleOptions = {}): OpenedBundle {
   const manifestText = source.entries.get('manifest.json');
   const manifest = manifestText ? readManifest(decode(manifestText)) : null;
   const manifestFiles = new Map<string, ManifestFile>((manifest?.files ?? []).map((f) => [f.path, f]));
-
   const files = classifyFiles(source, manifestFiles, opts.looseNode ?? 'node');
+  const diagnostics: Diagnostic[] = [];
   if (!manifest && source.kind !== 'file') {
     diagnostics.push(diagnostic('manifest.json', 'warning', 'missing-manifest', 'no manifest.json: not a kube-netpath bundle v1; importing what is recognised'));
   }
+  const { kind, path, contentHash, sizeBytes } = source;
+  return { source: { kind, path, contentHash, sizeBytes }, manifest, files, diagnostics };
+}
 
+/** The cluster-wide kubectl files (cluster/*.json), which parse independently of the nodes' files. */
+export const isClusterFile = (file: BundleFile) => CLUSTER_KINDS.has(file.kind);
+
+export interface ParsedCluster {
+  cluster: ClusterData;
+  /** the files' diagnostics, in file order */
+  diagnostics: Diagnostic[];
+}
+
+/** Parses the cluster files of a bundle (those isClusterFile picks). */
+export function parseClusterFiles(files: readonly BundleFile[], opts: ParseBundleOptions = {}): ParsedCluster {
   const cluster: ClusterData = { services: [], endpointSlices: [], pods: [], nodes: [], events: [] };
-  const nodes = new Map<string, NodeData>();
-  const nodeOf = (name: string) => {
-    let node = nodes.get(name);
-    if (!node) nodes.set(name, (node = emptyNode(name)));
-    return node;
-  };
-  for (const name of manifest?.nodes ?? []) nodeOf(name);
-
-  const namespaces = new Map<string, NamespaceCapture>();
-  const rulesetCandidates = new Map<string, ParsedRuleset[]>();
-  const inspected = new Map<string, Sandbox[]>();
+  const diagnostics: Diagnostic[] = [];
   const parseCache = new Map<string, ParseResult<ParsedValue>>();
-
   for (const file of files) {
-    if (file.exitCode !== null && file.exitCode !== 0) {
-      diagnostics.push(
-        diagnostic(file.path, 'warning', 'command-failed', `\`${file.command ?? 'collector command'}\` exited with ${file.exitCode}`, file.stderr || null),
-      );
-    }
-    const parser = FILE_PARSERS[file.kind];
-    if (!parser) {
-      if (file.kind === 'ipvsadm') {
-        diagnostics.push(diagnostic(file.path, 'info', 'not-analysed', 'IPVS tables are kept as raw text; the path engine reads nftables/iptables rules'));
-      }
-      continue;
-    }
-    if (file.content.length === 0) {
-      diagnostics.push(diagnostic(file.path, 'warning', 'empty-file', 'the file is empty'));
-      continue;
-    }
-    const cacheKey = `${file.kind}:${file.hash}`;
-    let result = parseCache.get(cacheKey);
-    if (!result) {
-      result = parser(decode(file.content), { file: file.path });
-      parseCache.set(cacheKey, result);
-    }
-    for (const issue of result.issues) {
-      if (issue.code === 'malformed-json' && !opts.keepGoing) {
-        throw new ImportError(
-          `${file.path}:${issue.line}:${issue.col}: malformed JSON${issue.detail ? ` (${issue.detail})` : ''}; nothing was imported (use --keep-going to import the rest)`,
-          'bad-manifest',
-        );
-      }
-      diagnostics.push(issueToDiagnostic(file.path, issue));
-    }
-    const value = result.value;
-    switch (value.kind) {
+    const value = parseFile(file, opts, parseCache, diagnostics);
+    switch (value?.kind) {
       case 'services':
         cluster.services.push(...value.records);
         break;
@@ -172,6 +165,42 @@ export function parseBundle(source: BundleSource, opts: ParseBundleOptions = {})
       case 'events':
         cluster.events.push(...value.records);
         break;
+    }
+  }
+  return { cluster, diagnostics };
+}
+
+export interface ParsedNodes {
+  nodes: NodeData[];
+  rulesets: Map<string, ParsedRuleset>;
+  /**
+   * the diagnostics of every file but the cluster files, in file order, then what is missing.
+   * (Cluster files sort first in a bundle, so the cluster's diagnostics go before these.)
+   */
+  diagnostics: Diagnostic[];
+}
+
+/** Parses the per-node files of a bundle and everything else that is not a cluster file. */
+export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = {}): ParsedNodes {
+  const { manifest, files } = bundle;
+  const diagnostics: Diagnostic[] = [];
+  const nodes = new Map<string, NodeData>();
+  const nodeOf = (name: string) => {
+    let node = nodes.get(name);
+    if (!node) nodes.set(name, (node = emptyNode(name)));
+    return node;
+  };
+  for (const name of manifest?.nodes ?? []) nodeOf(name);
+
+  const namespaces = new Map<string, NamespaceCapture>();
+  const rulesetCandidates = new Map<string, ParsedRuleset[]>();
+  const inspected = new Map<string, Sandbox[]>();
+  const parseCache = new Map<string, ParseResult<ParsedValue>>();
+
+  for (const file of files) {
+    if (isClusterFile(file)) continue;
+    const value = parseFile(file, opts, parseCache, diagnostics);
+    switch (value?.kind) {
       case 'ruleset': {
         const list = rulesetCandidates.get(file.node!) ?? [];
         list.push({ ruleset: value.records, hash: file.hash, format: file.kind as RulesetFormat, file: file.path });
@@ -226,16 +255,53 @@ export function parseBundle(source: BundleSource, opts: ParseBundleOptions = {})
   for (const [name, sandboxes] of inspected) mergeSandboxes(nodeOf(name), sandboxes);
 
   const nodeList = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
-  diagnostics.push(...missingPieces(nodeList, files, source.kind));
-  return {
-    source: { kind: source.kind, path: source.path, contentHash: source.contentHash, sizeBytes: source.sizeBytes },
-    manifest,
-    nodes: nodeList,
-    rulesets,
-    cluster,
-    files,
-    diagnostics,
-  };
+  diagnostics.push(...missingPieces(nodeList, files, bundle.source.kind));
+  return { nodes: nodeList, rulesets, diagnostics };
+}
+
+/**
+ * Parses one file, once per kind and content (identical files share the result), and adds its
+ * diagnostics; null for a file that has no parser or is empty. Malformed JSON stops the import
+ * unless `keepGoing`.
+ */
+function parseFile(
+  file: BundleFile,
+  opts: ParseBundleOptions,
+  parseCache: Map<string, ParseResult<ParsedValue>>,
+  diagnostics: Diagnostic[],
+): ParsedValue | null {
+  if (file.exitCode !== null && file.exitCode !== 0) {
+    diagnostics.push(
+      diagnostic(file.path, 'warning', 'command-failed', `\`${file.command ?? 'collector command'}\` exited with ${file.exitCode}`, file.stderr || null),
+    );
+  }
+  const parser = FILE_PARSERS[file.kind];
+  if (!parser) {
+    if (file.kind === 'ipvsadm') {
+      diagnostics.push(diagnostic(file.path, 'info', 'not-analysed', 'IPVS tables are kept as raw text; the path engine reads nftables/iptables rules'));
+    }
+    return null;
+  }
+  if (file.content.length === 0) {
+    diagnostics.push(diagnostic(file.path, 'warning', 'empty-file', 'the file is empty'));
+    return null;
+  }
+  const cacheKey = `${file.kind}:${file.hash}`;
+  let result = parseCache.get(cacheKey);
+  if (!result) {
+    result = parser(decode(file.content), { file: file.path });
+    parseCache.set(cacheKey, result);
+  }
+  for (const issue of result.issues) {
+    if (issue.code === 'malformed-json' && !opts.keepGoing) {
+      throw new ImportError(
+        `${file.path}:${issue.line}:${issue.col}: malformed JSON${issue.detail ? ` (${issue.detail})` : ''}; nothing was imported (use --keep-going to import the rest)`,
+        'bad-manifest',
+      );
+    }
+    diagnostics.push(issueToDiagnostic(file.path, issue));
+  }
+  return result.value;
 }
 
 function classifyFiles(source: BundleSource, manifestFiles: Map<string, ManifestFile>, looseNode: string): BundleFile[] {
@@ -255,7 +321,7 @@ function classifyFiles(source: BundleSource, manifestFiles: Map<string, Manifest
         node,
         netns,
         content,
-        hash: sha256(content),
+        hash: source.entryHashes?.get(path) ?? sha256(content),
         command: meta?.command ?? null,
         exitCode: meta?.exitCode ?? null,
         durationMs: meta?.durationMs ?? null,

@@ -1,23 +1,31 @@
 import type { Statement } from 'better-sqlite3';
 import type { NodeData, NftRuleset, SourceRef } from '../../renderer/src/analysis/model';
 import type { WritableDB } from '../connection';
+import { sql, sqlId, type SqlValue } from '../sql';
+import { BatchedInsert } from './batched-insert';
+import { CLUSTER_TABLES, rowWidth, type ClusterRows, type ClusterTable } from './cluster-rows';
 import type { ParsedBundle, ParsedRuleset } from './parse-bundle';
-import { finalVerdict, matchText } from './rule-columns';
+import { finalVerdict } from './rule-columns';
 
 export interface WriteProgress {
   rows: number;
 }
 
+/** A parsed bundle as the importer writes it: the cluster already encoded as table rows. */
+export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows };
+
 const json = (value: unknown) => JSON.stringify(value);
-const bool = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 const src = (s: SourceRef) => [s.file, s.line, s.pointer ?? null] as const;
 
 /**
  * Statements prepared once per import. Every insert of the import goes through these; SQL lives
- * here and nowhere else in the importer.
+ * here and nowhere else in the importer (BatchedInsert spells out the INSERTs of the tables given
+ * here). The big tables are written in batches, with ids the importer assigns, following on from
+ * the largest id already there (`lastId`).
  */
 function prepare(db: WritableDB) {
   const p = (text: string): Statement => db.prepare(text);
+  const lastId = (table: string) => p(sql`SELECT coalesce(max(id), 0) FROM ${sqlId(table)}`[0]).pluck();
   return {
     snapshot: p(`INSERT INTO snapshots (name, content_hash, source_path, source_kind, created_at, imported_at, size_bytes, format_version, collector, manifest_json)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -28,12 +36,14 @@ function prepare(db: WritableDB) {
     rulesetByHash: p(`SELECT id FROM nft_rulesets WHERE content_hash = ?`),
     ruleset: p(`INSERT INTO nft_rulesets (content_hash, format) VALUES (?, ?)`),
     table: p(`INSERT INTO nft_tables (ruleset_id, family, name, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?)`),
-    chain: p(`INSERT INTO nft_chains (table_id, name, type, hook, priority, device, policy, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    lastChainId: lastId('nft_chains'),
+    chains: new BatchedInsert(db, 'nft_chains', ['id', 'table_id', 'name', 'type', 'hook', 'priority', 'device', 'policy', 'comment', 'line', 'pointer']),
     // nft_rules has no rowid (migration 30): ids follow on from the newest chain's rules, which
     // hold the largest id since chains and their rules are only ever written together, in order.
     lastRuleId: p(`SELECT coalesce(max(id), 0) FROM nft_rules WHERE chain_id = (SELECT max(chain_id) FROM nft_rules)`).pluck(),
-    rule: p(`INSERT INTO nft_rules (id, chain_id, position, handle, text, packets, bytes, comment, match_text, verdict_kind, verdict_target, line, pointer)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    rules: new BatchedInsert(db, 'nft_rules', [
+      'id', 'chain_id', 'position', 'handle', 'text', 'packets', 'bytes', 'comment', 'verdict_kind', 'verdict_target', 'line', 'pointer',
+    ]),
     set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
     node: p(`INSERT INTO nodes (snapshot_id, name, ruleset_id, ruleset_file, sysctls_json) VALUES (?, ?, ?, ?, ?)`),
@@ -48,18 +58,15 @@ function prepare(db: WritableDB) {
     fdb: p(`INSERT INTO fdb (node_id, mac, dev, dst, master, vlan, flags_json, state, file, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     netns: p(`INSERT INTO netns (node_id, name, nsid, captured, file, line) VALUES (?, ?, ?, ?, ?, ?)`),
     sandbox: p(`INSERT INTO sandboxes (node_id, sandbox_id, pod_name, namespace, pod_uid, state, netns_path, ip, file, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    service: p(`INSERT INTO services (snapshot_id, namespace, name, uid, type, cluster_ips_json, external_ips_json, lb_ips_json, lb_source_ranges_json, selector_json,
-                  external_traffic_policy, internal_traffic_policy, session_affinity, session_affinity_timeout, health_check_node_port, external_name, annotations_json, file, line, pointer)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    servicePort: p(`INSERT INTO service_ports (service_id, position, name, protocol, port, target_port, node_port) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-    slice: p(`INSERT INTO endpoint_slices (snapshot_id, namespace, name, service_name, address_type, legacy, ports_json, file, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    endpoint: p(`INSERT INTO endpoints (slice_id, position, addresses_json, ready, serving, terminating, node_name, pod_namespace, pod_name, zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    pod: p(`INSERT INTO pods (snapshot_id, namespace, name, uid, node_name, pod_ips_json, host_ip, host_network, phase, labels_json, containers_json, file, line, pointer)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    kubeNode: p(`INSERT INTO kube_nodes (snapshot_id, name, addresses_json, pod_cidrs_json, annotations_json, labels_json, file, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    event: p(`INSERT INTO events (snapshot_id, namespace, involved_kind, involved_namespace, involved_name, type, reason, message, component, count, last_timestamp, file, line, pointer)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    cluster: mapValues(CLUSTER_TABLES, ({ table, parent, columns }) => ({
+      lastId: lastId(table),
+      insert: new BatchedInsert(db, table, ['id', parent, ...columns]),
+    })),
   };
+}
+
+function mapValues<K extends string, V, W>(record: Record<K, V>, f: (value: V) => W): Record<K, W> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v as V)])) as Record<K, W>;
 }
 
 type Prepared = ReturnType<typeof prepare>;
@@ -67,7 +74,7 @@ type Prepared = ReturnType<typeof prepare>;
 /** Writes one parsed bundle as a new snapshot. The caller wraps it in the import's transaction. */
 export function writeSnapshot(
   db: WritableDB,
-  parsed: ParsedBundle,
+  parsed: BundleRows,
   name: string,
   onProgress?: (p: WriteProgress) => void,
 ): number {
@@ -112,7 +119,7 @@ export function writeSnapshot(
     }
     writeNode(s, snapshotId, node, rulesetId, ruleset?.file ?? null, tick);
   }
-  writeCluster(s, snapshotId, parsed, tick);
+  writeCluster(s, snapshotId, parsed.cluster, tick);
   onProgress?.({ rows });
   return snapshotId;
 }
@@ -128,6 +135,7 @@ function writeRuleset(s: Prepared, parsed: ParsedRuleset, tick: (n?: number) => 
 
 function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, lastRuleId: number, tick: (n?: number) => void): void {
   let ruleId = lastRuleId;
+  let chainId = s.lastChainId.get() as number;
   for (const table of ruleset.tables) {
     const tableId = Number(s.table.run(rulesetId, table.family, table.name, table.comment, table.source.line, table.source.pointer ?? null).lastInsertRowid);
     for (const set of table.sets) {
@@ -137,32 +145,35 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, lastRu
       set.elements.forEach((element, i) => s.element.run(setId, i, json(element)));
       tick(set.elements.length + 1);
     }
+    // The table's chains go in first, so that its rules' foreign keys find them.
+    const firstChainId = chainId + 1;
     for (const chain of table.chains) {
-      const chainId = Number(
-        s.chain.run(tableId, chain.name, chain.type, chain.hook, chain.priority, chain.device, chain.policy, chain.comment, chain.source.line, chain.source.pointer ?? null)
-          .lastInsertRowid,
-      );
+      const { name, type, hook, priority, device, policy, comment, source } = chain;
+      s.chains.add([++chainId, tableId, name, type, hook, priority, device, policy, comment, source.line, source.pointer ?? null]);
+    }
+    s.chains.flush();
+    table.chains.forEach((chain, c) => {
       for (const rule of chain.rules) {
         const verdict = finalVerdict(rule.statements);
-        s.rule.run(
+        s.rules.add([
           ++ruleId,
-          chainId,
+          firstChainId + c,
           rule.position,
           rule.handle,
           rule.text,
           rule.counter?.packets ?? null,
           rule.counter?.bytes ?? null,
           rule.comment,
-          matchText(rule.statements),
           verdict?.kind ?? null,
           verdict?.target ?? null,
           rule.source.line,
           rule.source.pointer ?? null,
-        );
+        ]);
       }
       tick(chain.rules.length + 1);
-    }
+    });
   }
+  s.rules.flush();
 }
 
 function writeNode(s: Prepared, snapshotId: number, node: NodeData, rulesetId: number | null, rulesetFile: string | null, tick: (n?: number) => void): void {
@@ -188,32 +199,41 @@ function writeNode(s: Prepared, snapshotId: number, node: NodeData, rulesetId: n
   tick(node.ipRules.length + node.neighbours.length + node.fdb.length + node.netns.length + node.sandboxes.length);
 }
 
-function writeCluster(s: Prepared, snapshotId: number, parsed: ParsedBundle, tick: (n?: number) => void): void {
-  const { services, endpointSlices, pods, nodes, events } = parsed.cluster;
-  for (const svc of services) {
-    const id = Number(
-      s.service.run(
-        snapshotId, svc.namespace, svc.name, svc.uid, svc.type, json(svc.clusterIPs), json(svc.externalIPs), json(svc.loadBalancerIPs),
-        json(svc.loadBalancerSourceRanges), svc.selector ? json(svc.selector) : null, svc.externalTrafficPolicy, svc.internalTrafficPolicy,
-        svc.sessionAffinity, svc.sessionAffinityTimeout, svc.healthCheckNodePort, svc.externalName, json(svc.annotations), ...src(svc.source),
-      ).lastInsertRowid,
-    );
-    svc.ports.forEach((p, i) => s.servicePort.run(id, i, p.name, p.protocol, p.port, p.targetPort === null ? null : String(p.targetPort), p.nodePort));
+/** Writes the cluster tables from their encoded rows, ports and endpoints under their Service's and slice's ids. */
+function writeCluster(s: Prepared, snapshotId: number, rows: ClusterRows, tick: (n?: number) => void): void {
+  const write = (key: keyof ClusterRows, parentId: (index: number) => number) =>
+    writeRows(s.cluster[key], CLUSTER_TABLES[key], rows[key], parentId, tick);
+  const ofSnapshot = () => snapshotId;
+  const firstServiceId = write('services', ofSnapshot);
+  write('servicePorts', (service) => firstServiceId + service);
+  const firstSliceId = write('endpointSlices', ofSnapshot);
+  write('endpoints', (slice) => firstSliceId + slice);
+  write('pods', ofSnapshot);
+  write('nodes', ofSnapshot);
+  write('events', ofSnapshot);
+}
+
+/**
+ * Writes a cluster table's rows from its flat list: each gets the next id and, for its parent
+ * index, the id `parentId` gives. Returns the first row's id (the others follow in order).
+ */
+function writeRows(
+  { lastId, insert }: Prepared['cluster'][keyof ClusterRows],
+  table: ClusterTable,
+  values: readonly SqlValue[],
+  parentId: (index: number) => number,
+  tick: (n?: number) => void,
+): number {
+  const width = rowWidth(table);
+  const firstId = (lastId.get() as number) + 1;
+  const row: SqlValue[] = new Array(width + 1);
+  for (let at = 0, id = firstId; at < values.length; at += width, id++) {
+    row[0] = id;
+    row[1] = parentId(values[at] as number);
+    for (let i = 1; i < width; i++) row[i + 1] = values[at + i];
+    insert.add(row);
   }
-  for (const slice of endpointSlices) {
-    const id = Number(
-      s.slice.run(snapshotId, slice.namespace, slice.name, slice.serviceName, slice.addressType, slice.legacy ? 1 : 0, json(slice.ports), ...src(slice.source)).lastInsertRowid,
-    );
-    slice.endpoints.forEach((e, i) =>
-      s.endpoint.run(id, i, json(e.addresses), bool(e.ready), bool(e.serving), bool(e.terminating), e.nodeName, e.podNamespace, e.podName, e.zone),
-    );
-  }
-  for (const p of pods) {
-    s.pod.run(snapshotId, p.namespace, p.name, p.uid, p.nodeName, json(p.podIPs), p.hostIP, p.hostNetwork ? 1 : 0, p.phase, json(p.labels), json(p.containers), ...src(p.source));
-  }
-  for (const n of nodes) s.kubeNode.run(snapshotId, n.name, json(n.addresses), json(n.podCIDRs), json(n.annotations), json(n.labels), ...src(n.source));
-  for (const e of events) {
-    s.event.run(snapshotId, e.namespace, e.involvedKind, e.involvedNamespace, e.involvedName, e.type, e.reason, e.message, e.component, e.count, e.lastTimestamp, ...src(e.source));
-  }
-  tick(services.length + endpointSlices.length + pods.length + nodes.length + events.length);
+  insert.flush();
+  tick(values.length / width);
+  return firstId;
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { matchText } from '../import/rule-columns';
+import type { NftStatement } from '../../renderer/src/analysis/model';
 import { RULESET_PARSERS } from '../import/file-parsers';
 import type { RulesetFormat } from '../import/parse-bundle';
 
@@ -11,7 +11,7 @@ import type { RulesetFormat } from '../import/parse-bundle';
 //
 // A new column, match_text, carries each rule's parsed match part next to its verdict. Rules
 // imported before this version get it from their ruleset file, re-parsed by the parser that
-// imported it (as loadSnapshot does).
+// imported it (as loadSnapshot does). (Migration 40 drops the column again: nothing read it.)
 export function update(db: Database.Database): void {
   db.exec(`
     CREATE TABLE nft_rules_new (
@@ -64,4 +64,13 @@ function backfillMatchText(db: Database.Database): void {
       });
     });
   }
+}
+
+/** The rule's match part as this version stored it: the texts of its match statements, space-joined; null when it has none. */
+function matchText(statements: readonly NftStatement[]): string | null {
+  let out: string | null = null;
+  for (const st of statements) {
+    if (st.kind === 'match') out = out === null ? st.text : `${out} ${st.text}`;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { update as update0010 } from './0010-initial';
 import { update as update0020 } from './0020-drop-rule-statements';
 import { update as update0030 } from './0030-rules-by-chain-position';
+import { update as update0040 } from './0040-cheaper-import-writes';
 
 // Schema versions only go up, in steps of 10 so a fix can slot in between (Signal Desktop's
 // migrations). Each runs in its own transaction and sets user_version.
@@ -14,6 +15,7 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
   { version: 10, update: update0010 },
   { version: 20, update: update0020 },
   { version: 30, update: update0030 },
+  { version: 40, update: update0040 },
 ];
 
 export class DBVersionFromFutureError extends Error {

@@ -1,8 +1,11 @@
 // `npm run bench`: a 5,000-Service × 10-endpoint cluster, timed end to end, every figure printed
 // next to a baseline measured in the same run on the same input.
 //
-//   esbuild test/bench/run.ts --bundle --platform=node --format=esm --packages=external \
-//     --outfile=out/bench/run.js && node --expose-gc out/bench/run.js [--services N] [--endpoints M] [--runs R]
+//   esbuild test/bench/run.ts db/import/cluster-worker.ts --bundle --platform=node --format=esm \
+//     --packages=external --outdir=out/bench --entry-names=[name] \
+//     && node --expose-gc out/bench/run.js [--services N] [--endpoints M] [--runs R]
+//
+// The cluster-parsing worker is built next to run.js, where the importer looks for it.
 //
 // Imports run in a child process each (fresh temp library, peak memory = the child's maxRSS).
 // `nft -c -f` (nftables' own parser checking the same ruleset text) runs inside a throwaway

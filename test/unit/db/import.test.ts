@@ -101,14 +101,14 @@ describe('importBundle', () => {
     expect(result.diagnostics.map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/no interfaces captured/)]));
   });
 
-  it('writes each rule with its match text and verdict, numbering rule ids on from earlier imports', async () => {
+  it('writes each rule with its verdict, numbering rule ids on from earlier imports', async () => {
     const second = RULESET.replace('\t\tcounter', '\t\tip daddr 10.96.0.10 tcp dport 53 counter packets 2 bytes 120 jump KUBE-SVC-X\n\t\tcounter');
     await importBundle(db, write('a.txt', RULESET), { looseNode: 'n1' });
     await importBundle(db, write('b.txt', second), { looseNode: 'n1' });
-    expect(db.prepare('SELECT id, chain_id, position, match_text, verdict_kind, verdict_target FROM nft_rules ORDER BY id').all()).toEqual([
-      { id: 1, chain_id: 1, position: 0, match_text: null, verdict_kind: 'jump', verdict_target: 'KUBE-NODEPORTS' },
-      { id: 2, chain_id: 2, position: 0, match_text: 'ip daddr 10.96.0.10 tcp dport 53', verdict_kind: 'jump', verdict_target: 'KUBE-SVC-X' },
-      { id: 3, chain_id: 2, position: 1, match_text: null, verdict_kind: 'jump', verdict_target: 'KUBE-NODEPORTS' },
+    expect(db.prepare('SELECT id, chain_id, position, verdict_kind, verdict_target FROM nft_rules ORDER BY id').all()).toEqual([
+      { id: 1, chain_id: 1, position: 0, verdict_kind: 'jump', verdict_target: 'KUBE-NODEPORTS' },
+      { id: 2, chain_id: 2, position: 0, verdict_kind: 'jump', verdict_target: 'KUBE-SVC-X' },
+      { id: 3, chain_id: 2, position: 1, verdict_kind: 'jump', verdict_target: 'KUBE-NODEPORTS' },
     ]);
   });
 

@@ -55,5 +55,17 @@ describe('migrations', () => {
       /USING INDEX endpoint_slices_by_service/,
     );
     expect(explain(db, 'SELECT * FROM diagnostics WHERE snapshot_id = ?', [1])).toMatch(/USING INDEX diagnostics_by_snapshot/);
+    const pods = explain(db, 'SELECT * FROM pods WHERE snapshot_id = ? ORDER BY id', [1]);
+    expect(pods).toMatch(/USING INDEX pods_by_snapshot/);
+    expect(pods).not.toMatch(/TEMP B-TREE/);
+    expect(explain(db, 'SELECT e.* FROM endpoints e JOIN endpoint_slices s ON s.id = e.slice_id WHERE s.snapshot_id = ? ORDER BY e.slice_id, e.position', [1])).toMatch(
+      /USING INDEX endpoints_by_slice/,
+    );
+    expect(explain(db, 'SELECT count(*) FROM nft_tables t JOIN nft_chains c ON c.table_id = t.id JOIN nft_rules r ON r.chain_id = c.id WHERE t.ruleset_id = ?', [1])).toMatch(
+      /USING COVERING INDEX nft_chains_by_table/,
+    );
+    expect(explain(db, 'SELECT b.content FROM files f JOIN blobs b ON b.hash = f.blob_hash WHERE f.snapshot_id = ? AND f.path = ?', [1, 'x'])).toMatch(
+      /SEARCH b USING INDEX sqlite_autoindex_blobs_1/,
+    );
   });
 });

@@ -1,0 +1,97 @@
+// The cluster files (kubectl JSON for every Service, EndpointSlice and pod) parse independently of
+// the nodes' rulesets, so an import parses them on the machine's other core while this thread
+// parses the rulesets: in a worker thread that hands back the table rows (cluster-rows.ts), not
+// the records, because rebuilding fifty thousand pod objects here would cost most of what the
+// worker saved. Small clusters parse in-thread.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from './diagnostics';
+import { clusterRows, type ClusterRows } from './cluster-rows';
+import { ImportError, type ImportErrorCode } from './errors';
+import { parseClusterFiles, type BundleFile, type ParseBundleOptions } from './parse-bundle';
+import type { WireError } from '../worker-client';
+
+export interface ClusterRowsResult {
+  rows: ClusterRows;
+  diagnostics: Diagnostic[];
+}
+
+/** What the main side posts to the worker, and what it posts back. */
+export interface ClusterJob {
+  files: BundleFile[];
+  opts: ParseBundleOptions;
+}
+export type ClusterReply = { ok: true; value: ClusterRowsResult } | { ok: false; error: WireError };
+
+/** Below this much cluster JSON (~70 ms of parsing) a thread, which takes ~50 ms to start, gains nothing. */
+export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+
+/** The built worker's file name: every build puts it next to the bundle that imports (out/cli, out/main). */
+const WORKER_FILE = 'cluster-worker.js';
+
+/**
+ * The cluster worker built next to this code, or null when running from sources (tests, tsx),
+ * which have no built worker and parse in-thread.
+ */
+export function defaultClusterWorker(): string | null {
+  const script = join(dirname(fileURLToPath(import.meta.url)), WORKER_FILE);
+  return existsSync(script) ? script : null;
+}
+
+/** Parses the cluster files and encodes their rows, on this thread. */
+export function parseClusterRows(job: ClusterJob): ClusterRowsResult {
+  const { cluster, diagnostics } = parseClusterFiles(job.files, job.opts);
+  return { rows: clusterRows(cluster), diagnostics };
+}
+
+/**
+ * Parses a bundle's cluster files. With a built worker, its thread starts at once, to boot while
+ * the bundle is read; close() stops it, once the result is in or no longer wanted.
+ */
+export class ClusterParser {
+  /** the worker and its one answer (a worker that fails to start fails it before any job is posted) */
+  private readonly thread: { worker: Worker; answer: Promise<ClusterRowsResult> } | null;
+
+  constructor(script: string | null) {
+    const worker = script === null ? null : new Worker(script);
+    this.thread = worker && { worker, answer: answerOf(worker) };
+  }
+
+  /**
+   * The files' rows and diagnostics. In the worker, its errors (an ImportError for malformed
+   * JSON) reject the promise; parsed here, they are thrown at once, before anything else parses.
+   */
+  parse(job: ClusterJob): Promise<ClusterRowsResult> {
+    const bytes = job.files.reduce((n, f) => n + f.content.length, 0);
+    if (this.thread === null || bytes < WORKER_MIN_BYTES) {
+      this.close();
+      return Promise.resolve(parseClusterRows(job));
+    }
+    this.thread.worker.postMessage(job);
+    return this.thread.answer;
+  }
+
+  close(): void {
+    void this.thread?.worker.terminate();
+  }
+}
+
+function answerOf(worker: Worker): Promise<ClusterRowsResult> {
+  const answer = new Promise<ClusterRowsResult>((resolve, reject) => {
+    worker.once('message', (reply: ClusterReply) => (reply.ok ? resolve(reply.value) : reject(fromWire(reply.error))));
+    worker.once('error', (error) => reject(new Error(`the cluster-parsing worker failed: ${error.message}`)));
+    worker.once('exit', (code) => reject(new Error(`the cluster-parsing worker stopped (exit code ${code}) before it answered`)));
+  });
+  // An answer nobody waits for any more (the import ended first) is dropped, a failure included.
+  answer.catch(() => {});
+  return answer;
+}
+
+/** An error from the worker, re-thrown as what it was: an ImportError keeps its code. */
+function fromWire(error: WireError): Error {
+  if (error.name === 'ImportError' && error.code) return new ImportError(error.message, error.code as ImportErrorCode);
+  return new Error(`the cluster-parsing worker failed: ${error.message}`);
+}
