@@ -58,7 +58,7 @@ export interface TraceContext {
   readonly chainRefs: Map<string, KubeProxyChainRef>;
   /** the names of one mode only, built on first use: what the engine looks chains up in */
   chainRefsOf: (mode: KubeProxyChainRef['mode']) => Map<string, KubeProxyChainRef>;
-  /** serviceForChain's answers for one mode's chains, built in one pass over that mode's chain index */
+  /** serviceForChain's answers by mode and chain name, each worked out on first use */
   chainOwners: Map<KubeProxyChainRef['mode'], Map<string, ChainOwner>>;
   veths: VethCorrelation;
   /** announcers of each LoadBalancer address, from events and ServiceLB pods */
@@ -69,7 +69,11 @@ const FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
 const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
 
 function endpointKey(address: string, port: number | null): string {
-  return port === null ? canonicalIp(address) : `${canonicalIp(address)}:${port}`;
+  return port === null ? canonicalIp(address) : canonicalEndpointKey(canonicalIp(address), port);
+}
+
+function canonicalEndpointKey(ip: string, port: number): string {
+  return `${ip}:${port}`;
 }
 
 function vtepMacOf(annotation: string | undefined): string | null {
@@ -221,16 +225,17 @@ function buildContext(snapshot: SnapshotData): TraceContext {
   for (const slice of snapshot.cluster.endpointSlices) {
     for (const ep of slice.endpoints) {
       for (const address of ep.addresses) {
+        const ip = canonicalIp(address);
         const ref = (port: number | null): EndpointRef => ({
-          address: canonicalIp(address),
+          address: ip,
           port,
           podNamespace: ep.podNamespace,
           podName: ep.podName,
           nodeName: ep.nodeName,
           ready: ep.ready,
         });
-        if (!endpointsByAddr.has(endpointKey(address, null))) endpointsByAddr.set(endpointKey(address, null), ref(null));
-        for (const p of slice.ports) endpointsByAddr.set(endpointKey(address, p.port), ref(p.port));
+        if (!endpointsByAddr.has(ip)) endpointsByAddr.set(ip, ref(null));
+        for (const p of slice.ports) endpointsByAddr.set(canonicalEndpointKey(ip, p.port), ref(p.port));
       }
     }
   }
@@ -296,56 +301,78 @@ export function endpointFor(ctx: TraceContext, address: string, port: number | n
   return ctx.endpointsByAddr.get(endpointKey(address, port)) ?? ctx.endpointsByAddr.get(endpointKey(address, null)) ?? null;
 }
 
-/** The Service a kube-proxy chain belongs to, by its name (hash or nftables-mode name). */
+/** The Service a kube-proxy chain belongs to, by its name (hash or nftables-mode name); cached in ctx.chainOwners. */
 export function serviceForChain(ctx: TraceContext, chain: string): ChainOwner | null {
   const mode = kubeProxyChainMode(chain);
   if (mode === null) return null;
   let owners = ctx.chainOwners.get(mode);
   if (!owners) {
-    owners = buildChainOwners(ctx, mode);
+    owners = new Map();
     ctx.chainOwners.set(mode, owners);
   }
-  return owners.get(chain) ?? null;
+  let owner = owners.get(chain);
+  if (owner === undefined) {
+    const ref = ctx.chainRefsOf(mode).get(chain);
+    if (!ref) return null;
+    owner = chainOwner(ctx, ref);
+    owners.set(chain, owner);
+  }
+  return owner;
 }
 
-/** Every chain of one mode with its owner, in one pass: a port's lookup is shared by its chains. */
-function buildChainOwners(ctx: TraceContext, mode: KubeProxyChainRef['mode']): Map<string, ChainOwner> {
-  const out = new Map<string, ChainOwner>();
-  const ports = new Map<string, number | null>();
-  const endpoints = new Map<string, EndpointRef | null>();
-  for (const [chain, ref] of ctx.chainRefsOf(mode)) {
-    const slash = ref.serviceKey.indexOf('/');
-    const namespace = slash < 0 ? ref.serviceKey : ref.serviceKey.slice(0, slash);
-    const name = slash < 0 ? undefined : ref.serviceKey.slice(slash + 1).split('/')[0];
-    const portKey = `${ref.serviceKey}\0${ref.portName ?? ''}\0${ref.protocol}`;
-    let port = ports.get(portKey);
-    if (port === undefined) {
-      const svc = ctx.servicesByKey.get(ref.serviceKey);
-      port = svc?.ports.find((p) => (p.name ?? '') === (ref.portName ?? '') && p.protocol.toLowerCase() === ref.protocol)?.port ?? null;
-      ports.set(portKey, port);
-    }
-    let endpointRef: EndpointRef | null = null;
-    if (ref.endpoint !== null) {
-      const cachedRef = endpoints.get(ref.endpoint);
-      if (cachedRef !== undefined) endpointRef = cachedRef;
-      else if (ctx.endpointsByAddr.has(ref.endpoint)) {
-        // `ip:port` already a key: its address is canonical, so endpointFor would find this one.
-        endpointRef = ctx.endpointsByAddr.get(ref.endpoint) ?? null;
-        endpoints.set(ref.endpoint, endpointRef);
-      } else {
-        const colon = ref.endpoint.lastIndexOf(':');
-        const ip = ref.endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
-        endpointRef = endpointFor(ctx, ip, Number(ref.endpoint.slice(colon + 1)));
-        endpoints.set(ref.endpoint, endpointRef);
-      }
-    }
-    out.set(chain, {
-      service: { namespace, name: name as string, portName: ref.portName, port, protocol: ref.protocol as Protocol },
-      endpoint: ref.endpoint,
-      endpointRef,
-    });
+/** serviceForChain's answer worked out anew, for a caller that keeps it (the engine keeps it with the chain). */
+export function resolveChainOwner(ctx: TraceContext, chain: string): ChainOwner | null {
+  const mode = kubeProxyChainMode(chain);
+  const ref = mode === null ? undefined : ctx.chainRefsOf(mode).get(chain);
+  return ref ? chainOwner(ctx, ref) : null;
+}
+
+/**
+ * One ServiceRef per Service port, shared by its chains' owners (and so by every hop and trace
+ * that names it): a Service's endpoint chains would otherwise each hold a copy. By context, then
+ * by Service key, then in the order first asked for (a Service has a few ports).
+ */
+const serviceRefs = new WeakMap<TraceContext, Map<string, ServiceRef[]>>();
+
+function serviceRefOf(ctx: TraceContext, ref: KubeProxyChainRef): ServiceRef {
+  let byService = serviceRefs.get(ctx);
+  if (!byService) {
+    byService = new Map();
+    serviceRefs.set(ctx, byService);
   }
-  return out;
+  let refs = byService.get(ref.serviceKey);
+  if (!refs) {
+    refs = [];
+    byService.set(ref.serviceKey, refs);
+  }
+  for (const r of refs) if (r.portName === ref.portName && r.protocol === ref.protocol) return r;
+  const slash = ref.serviceKey.indexOf('/');
+  const namespace = slash < 0 ? ref.serviceKey : ref.serviceKey.slice(0, slash);
+  const name = slash < 0 ? undefined : ref.serviceKey.slice(slash + 1).split('/')[0];
+  const svc = ctx.servicesByKey.get(ref.serviceKey);
+  const port = svc?.ports.find((p) => (p.name ?? '') === (ref.portName ?? '') && p.protocol.toLowerCase() === ref.protocol)?.port ?? null;
+  const service: ServiceRef = { namespace, name: name as string, portName: ref.portName, port, protocol: ref.protocol as Protocol };
+  refs.push(service);
+  return service;
+}
+
+/** A chain's owner from its name's meaning: the Service port it serves and, for an endpoint chain, the endpoint. */
+function chainOwner(ctx: TraceContext, ref: KubeProxyChainRef): ChainOwner {
+  return {
+    service: serviceRefOf(ctx, ref),
+    endpoint: ref.endpoint,
+    endpointRef: ref.endpoint === null ? null : chainEndpoint(ctx, ref.endpoint),
+  };
+}
+
+/** The endpoint an endpoint chain's `ip:port` (`[ip]:port` for IPv6) names, as the EndpointSlices describe it. */
+function chainEndpoint(ctx: TraceContext, endpoint: string): EndpointRef | null {
+  // An `ip:port` that is already a key has a canonical address: endpointFor would find this one.
+  const direct = ctx.endpointsByAddr.get(endpoint);
+  if (direct !== undefined) return direct;
+  const colon = endpoint.lastIndexOf(':');
+  const ip = endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+  return endpointFor(ctx, ip, Number(endpoint.slice(colon + 1)));
 }
 
 /** The node owning an address: a node address, else the node whose pod CIDR holds it. */

@@ -17,31 +17,32 @@
 //   shown and the assumption recorded. `recent --set` beside a DNAT always matches.
 
 import type { NftMapElement, NftRule, NftStatement, NftValue, NftVerdict, SourceRef } from '../model';
-import { endpointFor, serviceForChain, type TraceContext } from './context';
+import { endpointFor, resolveChainOwner, type ChainOwner, type TraceContext } from './context';
 import { cidrContains, cidrOverlaps, parseCidr, parseIp } from './ip';
 import {
   buildSetIndex,
   canonical,
+  dispatchCandidates,
   explicitRandom,
   isRecentRemnant,
   isStatisticRemnant,
   lookupSet,
-  mergePositions,
   ruleJumpTarget,
   type RandomInfo,
   scalarMatches,
   selectorKind,
   type ChainIndex,
+  type HookChain,
   type SetIndex,
   type ValueKind,
 } from './nft-index';
 import { interfaceAddress, isLocalAddress } from './routing';
-import type { ChainVisit, Hop, HopKind, HopObject, StepAction, Transform } from './types';
+import type { ChainVisit, EndpointRef, Hop, HopKind, HopObject, StepAction, Transform } from './types';
 import { append, NO_TRANSFORMS, trailIncludes, type BranchSpec, type Outcome, type Walk } from './walk-types';
 
 export interface Frame {
-  chain: ChainIndex;
-  candidates: number[] | null;
+  chain: ChainFacts;
+  candidates: readonly number[] | null;
   /** index into candidates (or the rule position when there are none) */
   idx: number;
   /** statement to resume at within the current rule */
@@ -54,6 +55,8 @@ export interface Frame {
 
 export interface NfCursor {
   hook: string;
+  /** the hook's base chains on the walk's node, looked up on the cursor's first step */
+  hookChains: HookChain[] | null;
   base: number;
   stack: Frame[];
   natDone: boolean;
@@ -64,7 +67,7 @@ export function cloneCursor(nf: NfCursor): NfCursor {
 }
 
 export function newCursor(hook: string): NfCursor {
-  return { hook, base: -1, stack: [], natDone: false };
+  return { hook, hookChains: null, base: -1, stack: [], natDone: false };
 }
 
 function hex(n: number): string {
@@ -91,6 +94,89 @@ export function valueText(v: NftValue): string {
 // ---------------------------------------------------------------------------------------------
 // Frames and chains
 
+/**
+ * What every path entering a chain shares: its visit record, the Service (and endpoint) it
+ * belongs to, and its rules' facts. Built on the chain's first entry; a chain index belongs to one
+ * node of one context, so none of it depends on the path.
+ */
+export interface ChainFacts {
+  index: ChainIndex;
+  visit: ChainVisit;
+  owner: ChainOwner | null;
+  /** by rule position, each built on the rule's first evaluation */
+  rules: (RuleFacts | undefined)[];
+}
+
+/**
+ * What a rule gives on every evaluation, each part built when first needed: most rules are
+ * evaluated without ever matching, and every part is kept for the rest of the trace.
+ */
+export interface RuleFacts {
+  rule: NftRule;
+  chain: ChainFacts;
+  /** kube-proxy's endpoint choice when the rule text does not show it */
+  random: RandomInfo | undefined;
+  /** the object and evidence of the rule's hops */
+  hop: { object: HopObject; evidence: SourceRef[] } | undefined;
+  /** the text of the rule's own verdict (a map's verdicts are found per lookup) */
+  verdictText: string | undefined;
+  /** the chain the rule's own jump or goto enters (null: not in the table) */
+  jumpsTo: ChainFacts | null | undefined;
+  /** forks that depend only on the rule: the endpoint choice, and `meta random` matches by statement */
+  choiceFork: Outcome | undefined;
+  randomForks: (Outcome | undefined)[] | undefined;
+  /** the target of the rule's `dnat to ADDRESS[:PORT]` and the endpoint it names */
+  dnat: { target: NatTarget; endpoint: EndpointRef | null } | undefined;
+}
+
+const chainFacts = new WeakMap<ChainIndex, ChainFacts>();
+
+function factsOf(w: Walk, chain: ChainIndex): ChainFacts {
+  let facts = chainFacts.get(chain);
+  if (!facts) {
+    const t = chain.table.table;
+    facts = {
+      index: chain,
+      visit: { node: w.node.name, family: t.family, table: t.name, chain: chain.chain.name },
+      owner: resolveChainOwner(w.ctx, chain.chain.name),
+      rules: new Array<RuleFacts | undefined>(chain.chain.rules.length),
+    };
+    chainFacts.set(chain, facts);
+  }
+  return facts;
+}
+
+function ruleFacts(chain: ChainFacts, pos: number): RuleFacts {
+  let facts = chain.rules[pos];
+  if (!facts) {
+    facts = {
+      rule: chain.index.chain.rules[pos],
+      chain,
+      random: chain.index.random.get(pos),
+      hop: undefined,
+      verdictText: undefined,
+      jumpsTo: undefined,
+      choiceFork: undefined,
+      randomForks: undefined,
+      dnat: undefined,
+    };
+    chain.rules[pos] = facts;
+  }
+  return facts;
+}
+
+function ruleHopFacts(r: RuleFacts): { object: HopObject; evidence: SourceRef[] } {
+  if (!r.hop) {
+    const { table, chain } = r.chain.index;
+    const rule = r.rule;
+    r.hop = {
+      object: { type: 'nft-rule', family: table.table.family, table: table.table.name, chain: chain.name, position: rule.position, handle: rule.handle, text: rule.text },
+      evidence: [rule.source],
+    };
+  }
+  return r.hop;
+}
+
 function positionOf(frame: Frame): number | undefined {
   return frame.candidates ? frame.candidates[frame.idx] : frame.idx;
 }
@@ -107,61 +193,26 @@ function top(w: Walk): Frame {
   return nf.stack[nf.stack.length - 1];
 }
 
-/** A chain's visit record never changes: built once per (node, chain) and shared by every leaf. */
-const chainVisits = new WeakMap<ChainIndex, ChainVisit>();
-
-function chainVisit(node: string, chain: ChainIndex): ChainVisit {
-  let v = chainVisits.get(chain);
-  if (!v || v.node !== node) {
-    const t = chain.table.table;
-    v = { node, family: t.family, table: t.name, chain: chain.chain.name };
-    chainVisits.set(chain, v);
-  }
-  return v;
+/** The rule positions of a chain worth evaluating for this packet (null: all of them, in order). */
+function candidatesFor(w: Walk, chain: ChainIndex): readonly number[] | null {
+  const dispatch = chain.dispatch;
+  if (!dispatch) return null;
+  return dispatchCandidates(dispatch, dispatch.field === 'daddr' ? canonical('addr', w.packet.dst) : String(w.packet.dport));
 }
 
-export function enterChain(w: Walk, chain: ChainIndex): void {
+export function enterChain(w: Walk, chain: ChainFacts): void {
   const nf = w.nf as NfCursor;
-  let candidates: number[] | null = null;
-  if (chain.dispatch) {
-    const key = chain.dispatch.field === 'daddr' ? canonical('addr', w.packet.dst) : String(w.packet.dport);
-    candidates = mergePositions(chain.dispatch.byKey.get(key) ?? [], chain.dispatch.rest);
-  }
-  nf.stack.push({ chain, candidates, idx: 0, stmt: 0, randomDecided: false, pending: NO_TRANSFORMS });
-  w.chains = append(w.chains, chainVisit(w.node.name, chain));
-  const owner = serviceForChain(w.ctx, chain.chain.name);
+  nf.stack.push({ chain, candidates: candidatesFor(w, chain.index), idx: 0, stmt: 0, randomDecided: false, pending: NO_TRANSFORMS });
+  w.chains = append(w.chains, chain.visit);
+  const owner = chain.owner;
   if (owner) {
     w.service = owner.service;
     if (owner.endpoint !== null) w.endpoint = owner.endpointRef;
   }
 }
 
-/** A rule's hop object and evidence never change: built once per rule and shared by every hop. */
-const ruleObjects = new WeakMap<NftRule, { object: HopObject; evidence: SourceRef[] }>();
-
-function ruleObject(frame: Frame, rule: NftRule): { object: HopObject; evidence: SourceRef[] } {
-  let o = ruleObjects.get(rule);
-  if (!o) {
-    const t = frame.chain.table.table;
-    o = {
-      object: { type: 'nft-rule', family: t.family, table: t.name, chain: frame.chain.chain.name, position: rule.position, handle: rule.handle, text: rule.text },
-      evidence: [rule.source],
-    };
-    ruleObjects.set(rule, o);
-  }
-  return o;
-}
-
-function ruleHop(
-  w: Walk,
-  frame: Frame,
-  rule: NftRule,
-  kind: HopKind,
-  action: StepAction,
-  detail: string,
-  transforms: Transform[] = NO_TRANSFORMS,
-): Hop {
-  const { object, evidence } = ruleObject(frame, rule);
+function ruleHop(w: Walk, r: RuleFacts, kind: HopKind, action: StepAction, detail: string, transforms: Transform[] = NO_TRANSFORMS): Hop {
+  const { object, evidence } = ruleHopFacts(r);
   return {
     kind,
     node: w.node.name,
@@ -169,7 +220,7 @@ function ruleHop(
     object,
     detail,
     evidence,
-    counters: rule.counter,
+    counters: r.rule.counter,
     transforms: transforms.length > 0 ? transforms : NO_TRANSFORMS,
     service: w.service,
     endpoint: w.endpoint,
@@ -219,6 +270,27 @@ function externalMember(ctx: TraceContext, v: NftValue, sets: Map<string, SetInd
   }
 }
 
+/**
+ * externalMember's answers by context and value. A value belongs to one rule of one table, so its
+ * sets are fixed; the answer scans every pod CIDR, and the same source matches come on every
+ * external path.
+ */
+const externalMembers = new WeakMap<TraceContext, WeakMap<NftValue, boolean | null>>();
+
+function externalMemberOf(ctx: TraceContext, v: NftValue, sets: Map<string, SetIndex>): boolean | null {
+  let byValue = externalMembers.get(ctx);
+  if (!byValue) {
+    byValue = new WeakMap();
+    externalMembers.set(ctx, byValue);
+  }
+  let member = byValue.get(v);
+  if (member === undefined) {
+    member = externalMember(ctx, v, sets);
+    byValue.set(v, member);
+  }
+  return member;
+}
+
 function anyOf(results: (boolean | null)[]): boolean | null {
   if (results.some((r) => r === true)) return true;
   return results.every((r) => r === false) ? false : null;
@@ -244,11 +316,6 @@ function portSelector(selector: string): { protocol: string; field: string } | n
  * selector's protocol is not the packet's) or null (a selector the engine does not evaluate). */
 function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-src' | 'mismatch' | null {
   const p = w.packet;
-  const port = portSelector(selector);
-  if (port) {
-    if (port.protocol !== 'th' && port.protocol !== p.protocol) return 'mismatch';
-    return port.field === 'dport' ? String(p.dport) : null;
-  }
   switch (selector) {
     case 'ip saddr':
       return p.src === null ? 'unknown-src' : canonical('addr', p.src);
@@ -293,13 +360,20 @@ function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-
     case 'ip version':
       return '4';
   }
+  const port = portSelector(selector);
+  if (port) {
+    if (port.protocol !== 'th' && port.protocol !== p.protocol) return 'mismatch';
+    return port.field === 'dport' ? String(p.dport) : null;
+  }
   return null;
 }
 
-function flagElements(v: NftValue): string[] {
-  if (v.kind === 'set') return v.elements.flatMap(flagElements);
-  if (v.kind === 'literal') return v.text.split(',').map((t) => t.trim());
-  return [];
+/** Does a flag value (`new`, `related,established`, `{ dnat, snat }`) name one of the packet's flags? */
+function namesAnyFlag(v: NftValue, flags: string[]): boolean {
+  if (v.kind === 'set') return v.elements.some((e) => namesAnyFlag(e, flags));
+  if (v.kind !== 'literal') return false;
+  if (!v.text.includes(',')) return flags.includes(v.text.trim());
+  return v.text.split(',').some((t) => flags.includes(t.trim()));
 }
 
 function compareNumbers(op: string, a: number, b: number): boolean {
@@ -320,7 +394,7 @@ function compareNumbers(op: string, a: number, b: number): boolean {
 }
 
 function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
-  const sets = (top(w).chain.table).sets;
+  const sets = top(w).chain.index.table.sets;
   const selectors = s.left.selectors;
   if (selectors.length > 1) {
     const values: string[] = [];
@@ -348,7 +422,7 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
   if (value === 'mismatch') return false;
   if (value === null) return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
   if (value === 'unknown-src') {
-    const member = externalMember(w.ctx, s.right, sets);
+    const member = externalMemberOf(w.ctx, s.right, sets);
     if (member === null) {
       const key = `ip saddr ${valueText(s.right)}`;
       const known = w.conditions[key];
@@ -358,8 +432,7 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
     return s.op === '!=' ? !member : member;
   }
   if (Array.isArray(value)) {
-    const wanted = flagElements(s.right);
-    const hit = wanted.some((f) => value.includes(f));
+    const hit = namesAnyFlag(s.right, value);
     return s.op === '!=' ? !hit : hit;
   }
   const kind: ValueKind = selectorKind(selector);
@@ -386,34 +459,41 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
 // ---------------------------------------------------------------------------------------------
 // Verdicts
 
-const verdictTexts = new WeakMap<NftVerdict, string>();
-
+/** `jump KUBE-SVC-…`, `accept`, `reject with tcp reset`: the verdict as nft prints it. */
 function verdictText(v: NftVerdict): string {
-  let text = verdictTexts.get(v);
-  if (text === undefined) {
-    text = [v.kind, v.target, v.argument].filter((x) => x !== null).join(' ');
-    verdictTexts.set(v, text);
-  }
+  let text: string = v.kind;
+  if (v.target !== null) text += ` ${v.target}`;
+  if (v.argument !== null) text += ` ${v.argument}`;
   return text;
 }
 
-function applyVerdict(w: Walk, rule: NftRule, verdict: NftVerdict, via: string | null): Outcome | null {
+/** The chain a jump or goto enters, from the current chain's table. */
+function chainNamed(w: Walk, frame: Frame, name: string): ChainFacts | null {
+  const index = frame.chain.index.table.chains.get(name);
+  return index ? factsOf(w, index) : null;
+}
+
+/**
+ * Apply a verdict of rule `r`: its own (`via` null: its text and jump target are kept with the
+ * rule) or one a map lookup or numgen choice found (`via` says how).
+ */
+function applyVerdict(w: Walk, r: RuleFacts, verdict: NftVerdict, via: string | null): Outcome | null {
   const nf = w.nf as NfCursor;
   const frame = top(w);
-  const detail = via ? `${via} → ${verdictText(verdict)}` : verdictText(verdict);
+  const detail = via === null ? (r.verdictText ??= verdictText(verdict)) : `${via} → ${verdictText(verdict)}`;
   const transforms = frame.pending;
   switch (verdict.kind) {
     case 'jump':
     case 'goto': {
       const target = verdict.target ?? '';
-      const chain = frame.chain.table.chains.get(target);
-      w.hops.push(ruleHop(w, frame, rule, 'nft', 'MATCHED', detail, transforms));
+      const chain = via === null ? (r.jumpsTo ??= chainNamed(w, frame, target)) : chainNamed(w, frame, target);
+      w.hops.push(ruleHop(w, r, 'nft', 'MATCHED', detail, transforms));
       if (!chain) {
-        return ({ type: 'leaf', disposition: 'unevaluable', reason: `chain ${target} is not in table ${frame.chain.table.table.name}` });
+        return ({ type: 'leaf', disposition: 'unevaluable', reason: `chain ${target} is not in table ${frame.chain.index.table.table.name}` });
       }
       if (nf.stack.some((f) => f.chain === chain) || nf.stack.length >= 64) {
         w.hops.push({
-          ...ruleHop(w, frame, rule, 'loop', 'LOOP', `${verdict.kind} ${target}: already on the call stack`),
+          ...ruleHop(w, r, 'loop', 'LOOP', `${verdict.kind} ${target}: already on the call stack`),
         });
         return ({ type: 'leaf', disposition: 'loop', reason: `chain loop: ${target} is already being evaluated` });
       }
@@ -423,24 +503,24 @@ function applyVerdict(w: Walk, rule: NftRule, verdict: NftVerdict, via: string |
       return null;
     }
     case 'return':
-      w.hops.push(ruleHop(w, frame, rule, 'nft', 'MATCHED', detail, transforms));
+      w.hops.push(ruleHop(w, r, 'nft', 'MATCHED', detail, transforms));
       nf.stack.pop();
       return null;
     case 'continue':
       advance(frame);
       return null;
     case 'accept':
-      w.hops.push(ruleHop(w, frame, rule, 'nft', 'MATCHED', detail, transforms));
+      w.hops.push(ruleHop(w, r, 'nft', 'MATCHED', detail, transforms));
       nf.stack = [];
       return null;
     case 'drop':
-      w.hops.push(ruleHop(w, frame, rule, 'drop', 'DROPPED', detail, transforms));
-      return ({ type: 'leaf', disposition: 'dropped', reason: `dropped by ${frame.chain.chain.name}` });
+      w.hops.push(ruleHop(w, r, 'drop', 'DROPPED', detail, transforms));
+      return ({ type: 'leaf', disposition: 'dropped', reason: `dropped by ${frame.chain.index.chain.name}` });
     case 'reject':
-      w.hops.push(ruleHop(w, frame, rule, 'reject', 'REJECTED', detail, transforms));
-      return ({ type: 'leaf', disposition: 'rejected', reason: `rejected by ${frame.chain.chain.name}` });
+      w.hops.push(ruleHop(w, r, 'reject', 'REJECTED', detail, transforms));
+      return ({ type: 'leaf', disposition: 'rejected', reason: `rejected by ${frame.chain.index.chain.name}` });
     case 'queue':
-      w.hops.push(ruleHop(w, frame, rule, 'unevaluable', 'UNEVALUABLE', `${detail}: a userspace program decides`));
+      w.hops.push(ruleHop(w, r, 'unevaluable', 'UNEVALUABLE', `${detail}: a userspace program decides`));
       return ({ type: 'leaf', disposition: 'unevaluable', reason: 'queued to userspace' });
   }
 }
@@ -470,10 +550,42 @@ function applyMark(w: Walk, s: Extract<NftStatement, { kind: 'mark-set' }>): Tra
   return t;
 }
 
-function natTarget(w: Walk, address: string | null, port: string | null): { address: string; port: number | null } {
+/** Where a dnat, redirect or snat rewrites to. */
+interface NatTarget {
+  address: string;
+  port: number | null;
+}
+
+function natTarget(w: Walk, address: string | null, port: string | null): NatTarget {
   const addr = (address ?? w.packet.dst).split('-')[0];
   const p = port === null ? null : Number(port.split('-')[0]);
   return { address: canonical('addr', addr), port: p !== null && Number.isFinite(p) ? p : null };
+}
+
+/** A dnat or redirect: the packet's destination becomes the target, the endpoint it names. */
+function rewriteDst(w: Walk, type: 'dnat' | 'redirect', target: NatTarget, endpoint: EndpointRef | null): Transform[] {
+  const p = w.packet;
+  const out: Transform[] = [{ field: 'dst', kind: type, from: p.dst, to: target.address }];
+  if (target.port !== null && target.port !== p.dport) {
+    out.push({ field: 'dport', kind: type, from: String(p.dport), to: String(target.port) });
+  }
+  p.dst = target.address;
+  if (target.port !== null) p.dport = target.port;
+  p.conntrack.dnat = target;
+  w.endpoint = endpoint ?? w.endpoint;
+  return out;
+}
+
+/**
+ * A rule's `dnat to ADDRESS[:PORT]`: the target and its endpoint depend on the statement alone,
+ * so they are worked out once per rule (kube-proxy's endpoint rules are reached on several paths).
+ */
+function ruleDnat(w: Walk, r: RuleFacts, s: Extract<NftStatement, { kind: 'nat' }>): Transform[] {
+  if (!r.dnat) {
+    const target = natTarget(w, s.address, s.port);
+    r.dnat = { target, endpoint: endpointFor(w.ctx, target.address, target.port) };
+  }
+  return rewriteDst(w, 'dnat', r.dnat.target, r.dnat.endpoint);
 }
 
 function applyNat(
@@ -490,15 +602,7 @@ function applyNat(
       if (!local) return `redirect: no address on ${p.iif}`;
       target = { address: local, port: target.port ?? (port === null ? null : Number(port)) };
     }
-    const out: Transform[] = [{ field: 'dst', kind: type, from: p.dst, to: target.address }];
-    if (target.port !== null && target.port !== p.dport) {
-      out.push({ field: 'dport', kind: type, from: String(p.dport), to: String(target.port) });
-    }
-    p.dst = target.address;
-    if (target.port !== null) p.dport = target.port;
-    p.conntrack.dnat = target;
-    w.endpoint = endpointFor(w.ctx, target.address, target.port) ?? w.endpoint;
-    return out;
+    return rewriteDst(w, type, target, endpointFor(w.ctx, target.address, target.port));
   }
   if (type === 'snat') {
     const target = natTarget(w, address, null);
@@ -544,7 +648,7 @@ function inlineIndex(owner: object, elements: () => NftMapElement[], selectors: 
 }
 
 function mapIndex(w: Walk, map: Extract<NftStatement, { kind: 'vmap' }>['map'], selectors: string[]): SetIndex | null {
-  if (map.kind === 'named') return top(w).chain.table.sets.get(map.name) ?? null;
+  if (map.kind === 'named') return top(w).chain.index.table.sets.get(map.name) ?? null;
   return inlineIndex(map, () => map.elements, selectors);
 }
 
@@ -559,7 +663,6 @@ function keyValues(w: Walk, selectors: string[]): string[] | 'mismatch' | null {
   return out;
 }
 
-/** Fraction of `numgen … mod N offset K` values an element's key covers. */
 /**
  * Looks the packet's fields up in a map: the element hit (null when none matches), null when the
  * key's fields cannot match this packet at all (the rule is skipped), or an `unevaluable` leaf
@@ -568,7 +671,7 @@ function keyValues(w: Walk, selectors: string[]): string[] | 'mismatch' | null {
 function lookupMap(
   w: Walk,
   frame: Frame,
-  rule: NftRule,
+  r: RuleFacts,
   s: Extract<NftStatement, { kind: 'vmap' | 'nat-map' }>,
   what: string,
 ): { hit: NftMapElement | null; values: string[] } | Outcome | null {
@@ -579,12 +682,13 @@ function lookupMap(
   }
   const set = values === null ? null : mapIndex(w, s.map, s.key.selectors);
   if (values === null || set === null) {
-    w.hops.push(unevaluableHop(w, frame, rule, `cannot look up \`${s.text}\``));
+    w.hops.push(unevaluableHop(w, r, `cannot look up \`${s.text}\``));
     return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable ${what}: ${s.text}` };
   }
   return { hit: lookupSet(set, values), values };
 }
 
+/** Fraction of `numgen … mod N offset K` values an element's key covers. */
 function numgenShare(element: NftMapElement, mod: number, offset: number): number {
   let count = 0;
   for (let v = offset; v < offset + mod; v++) if (scalarMatches('number', String(v), element.key)) count++;
@@ -594,8 +698,8 @@ function numgenShare(element: NftMapElement, mod: number, offset: number): numbe
 // ---------------------------------------------------------------------------------------------
 // Rules
 
-function unevaluableHop(w: Walk, frame: Frame, rule: NftRule, detail: string): Hop {
-  return ruleHop(w, frame, rule, 'unevaluable', 'UNEVALUABLE', detail);
+function unevaluableHop(w: Walk, r: RuleFacts, detail: string): Hop {
+  return ruleHop(w, r, 'unevaluable', 'UNEVALUABLE', detail);
 }
 
 function isActionRemnant(s: NftStatement): boolean {
@@ -603,56 +707,49 @@ function isActionRemnant(s: NftStatement): boolean {
 }
 
 /**
- * Forks that depend only on the rule (kube-proxy's endpoint choices, `meta random` matches): built
- * once per rule or statement and shared by every path that reaches it. Their branches act on the
- * branch's own walk only.
+ * Forks that depend only on the rule (kube-proxy's endpoint choices, `meta random` matches) are
+ * built once per rule or statement and shared by every path that reaches it. Their branches act on
+ * the branch's own walk only, through these functions (no closure per fork).
  */
-const ruleForks = new WeakMap<object, Outcome>();
+function takeEndpointChoice(b: Walk): null {
+  top(b).randomDecided = true;
+  return null;
+}
 
-function endpointChoiceFork(frame: Frame, rule: NftRule, random: RandomInfo): Outcome {
-  let fork = ruleForks.get(rule);
-  if (!fork) {
-    const chainName = frame.chain.chain.name;
-    const target = ruleJumpTarget(rule) ?? '';
-    fork = {
-      type: 'fork',
-      kind: 'random',
-      reason: `${chainName}: kube-proxy endpoint choice (probability not printed; kube-proxy gives the k-th of n endpoint jumps 1/(n-k))`,
-      evidence: [rule.source],
-      branches: [
-        {
-          label: `→ ${target}`,
-          probability: random.probability,
-          inferred: random.inferred,
-          assumption: null,
-          apply: (b) => {
-            top(b).randomDecided = true;
-            return null;
-          },
-        },
-        {
-          label: `not ${target}`,
-          probability: 1 - random.probability,
-          inferred: random.inferred,
-          assumption: null,
-          apply: (b) => {
-            advance(top(b));
-            return null;
-          },
-        },
-      ],
-    };
-    ruleForks.set(rule, fork);
-  }
-  return fork;
+/** A `meta random` fork's matched branch: resumes after the random statement, where the frame rests (see randomMatchFork). */
+function takeRandomMatch(b: Walk): null {
+  top(b).stmt++;
+  return null;
+}
+
+function skipRule(b: Walk): null {
+  advance(top(b));
+  return null;
+}
+
+function endpointChoiceFork(r: RuleFacts, random: RandomInfo): Outcome {
+  r.choiceFork ??= buildEndpointChoiceFork(r, random);
+  return r.choiceFork;
+}
+
+function buildEndpointChoiceFork(r: RuleFacts, random: RandomInfo): Outcome {
+  const target = ruleJumpTarget(r.rule) ?? '';
+  return {
+    type: 'fork',
+    kind: 'random',
+    reason: `${r.chain.index.chain.name}: kube-proxy endpoint choice (probability not printed; kube-proxy gives the k-th of n endpoint jumps 1/(n-k))`,
+    evidence: ruleHopFacts(r).evidence,
+    branches: [
+      { label: `→ ${target}`, probability: random.probability, inferred: random.inferred, assumption: null, apply: takeEndpointChoice },
+      { label: `not ${target}`, probability: 1 - random.probability, inferred: random.inferred, assumption: null, apply: skipRule },
+    ],
+  };
 }
 
 /** Evaluate the rule the top frame points at, from its resume statement. */
-export function evalRule(w: Walk, rule: NftRule): Outcome | null {
-  const frame = top(w);
-  const pos = positionOf(frame) as number;
-  const random = frame.chain.random.get(pos);
-  if (random && frame.stmt === 0 && !frame.randomDecided) return endpointChoiceFork(frame, rule, random);
+export function evalRule(w: Walk, frame: Frame, r: RuleFacts): Outcome | null {
+  if (r.random && frame.stmt === 0 && !frame.randomDecided) return endpointChoiceFork(r, r.random);
+  const rule = r.rule;
   const statements = rule.statements;
   for (let i = frame.stmt; i < statements.length; i++) {
     const s = statements[i];
@@ -663,14 +760,14 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
         continue;
       case 'match': {
         const p = explicitRandom(s);
-        if (p !== null) return randomMatchFork(frame, rule, s, i, p);
-        const r = evalMatch(w, s);
-        if (r === true) continue;
-        if (r === false) {
+        if (p !== null) return randomMatchFork(frame, r, i, p);
+        const m = evalMatch(w, s);
+        if (m === true) continue;
+        if (m === false) {
           advance(frame);
           return null;
         }
-        return undecidedFork(w, rule, i, r);
+        return undecidedFork(w, r, i, m);
       }
       case 'unknown': {
         if (isStatisticRemnant(s) && frame.randomDecided) continue;
@@ -679,7 +776,7 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
           const target = ruleJumpTarget(rule);
           if (target !== null && target.startsWith('KUBE-SEP-')) {
             w.hops.push(
-              unevaluableHop(w, frame, rule, `session affinity check (${s.text}): a new connection has no affinity entry, not matched`),
+              unevaluableHop(w, r, `session affinity check (${s.text}): a new connection has no affinity entry, not matched`),
             );
             const note = 'session affinity: a new client (no recent entry)';
             if (!trailIncludes(w.assumptions, note)) w.assumptions = append(w.assumptions, note);
@@ -694,30 +791,30 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
           return null;
         }
         if (isActionRemnant(s)) {
-          w.hops.push(unevaluableHop(w, frame, rule, `cannot evaluate the action \`${s.text}\``));
+          w.hops.push(unevaluableHop(w, r, `cannot evaluate the action \`${s.text}\``));
           return { type: 'leaf', disposition: 'unevaluable', reason: `unevaluable action: ${s.text}` };
         }
-        return undecidedFork(w, rule, i, { undecided: 'unevaluable', key: s.text, label: s.text, negate: false });
+        return undecidedFork(w, r, i, { undecided: 'unevaluable', key: s.text, label: s.text, negate: false });
       }
       case 'mark-set':
         frame.pending = [...frame.pending, applyMark(w, s)];
         continue;
       case 'nat': {
-        const t = applyNat(w, s.type, s.address, s.port);
-        return finishNat(w, rule, t, s.text);
+        const t = s.type === 'dnat' && s.address !== null ? ruleDnat(w, r, s) : applyNat(w, s.type, s.address, s.port);
+        return finishNat(w, r, t, s.text);
       }
       case 'nat-map': {
-        const found = lookupMap(w, frame, rule, s, 'NAT map');
+        const found = lookupMap(w, frame, r, s, 'NAT map');
         if (found === null || 'type' in found) return found;
         const parts = natValueParts(found.hit?.value ?? null);
         if (!parts) {
           advance(frame);
           return null;
         }
-        return finishNat(w, rule, applyNat(w, s.type, parts.address, parts.port), s.text);
+        return finishNat(w, r, applyNat(w, s.type, parts.address, parts.port), s.text);
       }
       case 'vmap': {
-        const found = lookupMap(w, frame, rule, s, 'verdict map');
+        const found = lookupMap(w, frame, r, s, 'verdict map');
         if (found === null || 'type' in found) return found;
         const { hit, values } = found;
         if (!hit?.verdict) {
@@ -725,100 +822,83 @@ export function evalRule(w: Walk, rule: NftRule): Outcome | null {
           return null;
         }
         const mapName = s.map.kind === 'named' ? `@${s.map.name}` : 'vmap';
-        return applyVerdict(w, rule, hit.verdict, `${mapName}[${values.join(' . ')}]`);
+        return applyVerdict(w, r, hit.verdict, `${mapName}[${values.join(' . ')}]`);
       }
       case 'numgen-vmap':
-        return numgenFork(w, rule, s);
+        return numgenFork(w, r, s);
       case 'verdict':
-        return applyVerdict(w, rule, s.verdict, null);
+        return applyVerdict(w, r, s.verdict, null);
     }
   }
   if (frame.pending.length > 0) {
-    w.hops.push(ruleHop(w, frame, rule, 'nft', 'TRANSFORMED', frame.pending.map(transformText).join(', '), frame.pending));
+    w.hops.push(ruleHop(w, r, 'nft', 'TRANSFORMED', transformsText(frame.pending), frame.pending));
   }
   advance(frame);
   return null;
 }
 
-const transformTexts = new WeakMap<Transform, string>();
-
 export function transformText(t: Transform): string {
-  let text = transformTexts.get(t);
-  if (text === undefined) {
-    text = t.kind === 'mark' ? `${t.field === 'ctMark' ? 'ct mark' : 'mark'} ${t.from} → ${t.to}` : `${t.kind} ${t.field} ${t.from ?? 'client'} → ${t.to}`;
-    transformTexts.set(t, text);
-  }
+  return t.kind === 'mark' ? `${t.field === 'ctMark' ? 'ct mark' : 'mark'} ${t.from} → ${t.to}` : `${t.kind} ${t.field} ${t.from ?? 'client'} → ${t.to}`;
+}
+
+function transformsText(transforms: Transform[]): string {
+  let text = transformText(transforms[0]);
+  for (let i = 1; i < transforms.length; i++) text += `, ${transformText(transforms[i])}`;
   return text;
 }
 
-function finishNat(w: Walk, rule: NftRule, result: Transform[] | string, text: string): Outcome | null {
+function finishNat(w: Walk, r: RuleFacts, result: Transform[] | string, text: string): Outcome | null {
   const nf = w.nf as NfCursor;
   const frame = top(w);
   if (typeof result === 'string') {
-    w.hops.push(unevaluableHop(w, frame, rule, result));
+    w.hops.push(unevaluableHop(w, r, result));
     return { type: 'leaf', disposition: 'unevaluable', reason: result };
   }
   const all = frame.pending.length === 0 ? result : [...frame.pending, ...result];
-  w.hops.push(ruleHop(w, frame, rule, 'nft', 'TRANSFORMED', `${text}: ${all.map(transformText).join(', ')}`, all));
+  w.hops.push(ruleHop(w, r, 'nft', 'TRANSFORMED', `${text}: ${transformsText(all)}`, all));
   nf.natDone = true;
   nf.stack = [];
   return null;
 }
 
-function randomMatchFork(frame: Frame, rule: NftRule, s: NftStatement, stmt: number, p: number): Outcome {
-  let fork = ruleForks.get(s);
+function randomMatchFork(frame: Frame, r: RuleFacts, stmt: number, p: number): Outcome {
+  r.randomForks ??= new Array<Outcome | undefined>(r.rule.statements.length);
+  let fork = r.randomForks[stmt];
   if (!fork) {
-    fork = buildRandomMatchFork(frame, rule, stmt, p);
-    ruleForks.set(s, fork);
+    fork = buildRandomMatchFork(r, p);
+    r.randomForks[stmt] = fork;
   }
+  // The walk rests on the random statement, so the shared fork's branches need not know which it is.
+  frame.stmt = stmt;
   return fork;
 }
 
-function buildRandomMatchFork(frame: Frame, rule: NftRule, stmt: number, p: number): Outcome {
-  const target = ruleJumpTarget(rule);
-  const label = target ? `→ ${target}` : 'matched';
+function buildRandomMatchFork(r: RuleFacts, p: number): Outcome {
+  const target = ruleJumpTarget(r.rule);
   return {
     type: 'fork',
     kind: 'random',
-    reason: `${frame.chain.chain.name}: ${rule.text}`,
-    evidence: [rule.source],
+    reason: `${r.chain.index.chain.name}: ${r.rule.text}`,
+    evidence: ruleHopFacts(r).evidence,
     branches: [
-      {
-        label,
-        probability: p,
-        inferred: false,
-        assumption: null,
-        apply: (b) => {
-          top(b).stmt = stmt + 1;
-          return null;
-        },
-      },
-      {
-        label: target ? `not ${target}` : 'not matched',
-        probability: 1 - p,
-        inferred: false,
-        assumption: null,
-        apply: (b) => {
-          advance(top(b));
-          return null;
-        },
-      },
+      { label: target ? `→ ${target}` : 'matched', probability: p, inferred: false, assumption: null, apply: takeRandomMatch },
+      { label: target ? `not ${target}` : 'not matched', probability: 1 - p, inferred: false, assumption: null, apply: skipRule },
     ],
   };
 }
 
-function undecidedFork(w: Walk, rule: NftRule, stmt: number, r: Exclude<Tri, boolean>): Outcome {
+function undecidedFork(w: Walk, r: RuleFacts, stmt: number, m: Exclude<Tri, boolean>): Outcome {
   const frame = top(w);
   // For a condition the branches are the source's membership (in, then not in); for an
   // unevaluable match they are the match's outcome (matched, then not).
   const branch = (yes: boolean): BranchSpec => {
-    const matched = r.undecided === 'condition' ? yes !== r.negate : yes;
+    const matched = m.undecided === 'condition' ? yes !== m.negate : yes;
     const assumption =
-      r.undecided === 'condition'
+      m.undecided === 'condition'
         ? yes
-          ? r.label
-          : r.label.replace(/^source in /, 'source not in ')
-        : `assumed \`${r.label}\` ${matched ? 'matched' : 'did not match'}`;
+          ? m.label
+          : m.label.replace(/^source in /, 'source not in ')
+        : `assumed \`${m.label}\` ${matched ? 'matched' : 'did not match'}`;
     return {
       label: assumption,
       probability: 1,
@@ -826,8 +906,8 @@ function undecidedFork(w: Walk, rule: NftRule, stmt: number, r: Exclude<Tri, boo
       assumption,
       apply: (b) => {
         const f = top(b);
-        if (r.undecided === 'condition') b.conditions = { ...b.conditions, [r.key]: yes };
-        else b.hops.push(unevaluableHop(b, f, rule, `cannot evaluate \`${r.label}\`: ${assumption}`));
+        if (m.undecided === 'condition') b.conditions = { ...b.conditions, [m.key]: yes };
+        else b.hops.push(unevaluableHop(b, r, `cannot evaluate \`${m.label}\`: ${assumption}`));
         if (matched) f.stmt = stmt + 1;
         else advance(f);
         return null;
@@ -836,16 +916,16 @@ function undecidedFork(w: Walk, rule: NftRule, stmt: number, r: Exclude<Tri, boo
   };
   return {
     type: 'fork',
-    kind: r.undecided,
-    reason: `${frame.chain.chain.name}: ${rule.text}`,
-    evidence: [rule.source],
+    kind: m.undecided,
+    reason: `${frame.chain.index.chain.name}: ${r.rule.text}`,
+    evidence: [r.rule.source],
     branches: [branch(true), branch(false)],
   };
 }
 
-function numgenFork(w: Walk, rule: NftRule, s: Extract<NftStatement, { kind: 'numgen-vmap' }>): Outcome {
+function numgenFork(w: Walk, r: RuleFacts, s: Extract<NftStatement, { kind: 'numgen-vmap' }>): Outcome {
   const frame = top(w);
-  const set = s.map.kind === 'named' ? frame.chain.table.sets.get(s.map.name)?.source?.elements : s.map.elements;
+  const set = s.map.kind === 'named' ? frame.chain.index.table.sets.get(s.map.name)?.source?.elements : s.map.elements;
   const elements = set ?? [];
   const branches: BranchSpec[] = [];
   let covered = 0;
@@ -859,7 +939,7 @@ function numgenFork(w: Walk, rule: NftRule, s: Extract<NftStatement, { kind: 'nu
       probability: share,
       inferred: false,
       assumption: null,
-      apply: (b) => applyVerdict(b, rule, verdict, `numgen ${s.mode} mod ${s.mod} = ${valueText(element.key)}`),
+      apply: (b) => applyVerdict(b, r, verdict, `numgen ${s.mode} mod ${s.mod} = ${valueText(element.key)}`),
     });
   }
   if (covered < 1) {
@@ -868,39 +948,38 @@ function numgenFork(w: Walk, rule: NftRule, s: Extract<NftStatement, { kind: 'nu
       probability: 1 - covered,
       inferred: false,
       assumption: null,
-      apply: (b) => {
-        advance(top(b));
-        return null;
-      },
+      apply: skipRule,
     });
   }
   return {
     type: 'fork',
     kind: 'random',
-    reason: `${frame.chain.chain.name}: ${s.text}`,
-    evidence: [rule.source],
+    reason: `${frame.chain.index.chain.name}: ${s.text}`,
+    evidence: [r.rule.source],
     branches,
   };
 }
 
+const NO_HOOK_CHAINS: HookChain[] = [];
+
 /** One step of the hook's evaluation: null to keep going, 'done' when every base chain accepted. */
 export function nfStep(w: Walk): Outcome | 'done' | null {
   const nf = w.nf as NfCursor;
-  const hookChains = w.node.nft.hooks.get(nf.hook) ?? [];
   if (nf.stack.length === 0) {
+    const hookChains = (nf.hookChains ??= w.node.nft.hooks.get(nf.hook) ?? NO_HOOK_CHAINS);
     nf.base++;
     while (nf.base < hookChains.length && hookChains[nf.base].type === 'nat' && nf.natDone) nf.base++;
     if (nf.base >= hookChains.length) return 'done';
-    enterChain(w, hookChains[nf.base].chain);
+    enterChain(w, factsOf(w, hookChains[nf.base].chain));
     return null;
   }
   const frame = top(w);
   const pos = positionOf(frame);
-  const chain = frame.chain.chain;
+  const chain = frame.chain.index.chain;
   if (pos === undefined || pos >= chain.rules.length) {
     nf.stack.pop();
     if (nf.stack.length === 0 && chain.policy === 'drop') {
-      const t = frame.chain.table.table;
+      const t = frame.chain.index.table.table;
       w.hops.push({
         kind: 'drop',
         node: w.node.name,
@@ -917,5 +996,5 @@ export function nfStep(w: Walk): Outcome | 'done' | null {
     }
     return null;
   }
-  return evalRule(w, chain.rules[pos]);
+  return evalRule(w, frame, ruleFacts(frame.chain, pos));
 }

@@ -50,11 +50,15 @@ const SELECTOR_KINDS: Readonly<Record<string, ValueKind>> = {
   numgen: 'number',
 };
 
+const selectorKinds = new Map<string, ValueKind>();
+
 export function selectorKind(selector: string): ValueKind {
-  const known = SELECTOR_KINDS[selector];
-  if (known) return known;
-  if (/ (s|d)port$/.test(selector)) return 'port';
-  return 'string';
+  let kind = selectorKinds.get(selector);
+  if (kind === undefined) {
+    kind = SELECTOR_KINDS[selector] ?? (/ (s|d)port$/.test(selector) ? 'port' : 'string');
+    selectorKinds.set(selector, kind);
+  }
+  return kind;
 }
 
 /** A set or map's key type part (`ipv4_addr`, `inet_proto`, `inet_service`, `mark`, …). */
@@ -70,23 +74,49 @@ function unquote(text: string): string {
   return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
 }
 
-function parseNumber(text: string): number | null {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (/^0x[0-9a-f]+$/i.test(text)) return Number.parseInt(text.slice(2), 16);
-  return null;
+/** Decimal digits without a leading zero, short enough to be exact: the canonical text of its own number. */
+function isCanonicalDecimal(text: string): boolean {
+  if (text.length === 0 || text.length > 15 || (text.length > 1 && text.charCodeAt(0) === 48)) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
-const canonicalAddrs = new Map<string, string>();
-const prefixes = new Map<string, Cidr | null>();
+function isDigit(c: number, hex: boolean): boolean {
+  if (c >= 48 && c <= 57) return true;
+  const lower = c | 32;
+  return hex && lower >= 97 && lower <= 102;
+}
 
-function canonicalAddr(text: string): string {
-  let c = canonicalAddrs.get(text);
+/** Decimal digits or `0x` and hex digits (either case); null for anything else. No regex: marks and `meta random` bounds are parsed on every evaluation. */
+function parseNumber(text: string): number | null {
+  if (text.length === 0) return null;
+  const hex = text.length > 2 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 32) === 120;
+  for (let i = hex ? 2 : 0; i < text.length; i++) if (!isDigit(text.charCodeAt(i), hex)) return null;
+  return hex ? Number.parseInt(text.slice(2), 16) : Number(text);
+}
+
+/** The canonical text of numbers not written canonically (`0x4000`, `https`), by text: rule texts repeat on every path. */
+const canonicalNumbers = new Map<string, string>();
+const CANONICAL_NUMBERS_MAX = 1 << 16;
+
+function canonicalNumber(kind: 'port' | 'number', text: string): string {
+  if (isCanonicalDecimal(text)) return text;
+  const key = kind === 'port' ? `port ${text}` : text;
+  let c = canonicalNumbers.get(key);
   if (c === undefined) {
-    c = canonicalIp(text);
-    canonicalAddrs.set(text, c);
+    const named = kind === 'port' ? SERVICE_PORTS[text] : undefined;
+    const n = parseNumber(text);
+    c = named ?? (n === null ? text : String(n));
+    if (canonicalNumbers.size >= CANONICAL_NUMBERS_MAX) canonicalNumbers.clear();
+    canonicalNumbers.set(key, c);
   }
   return c;
 }
+
+const prefixes = new Map<string, Cidr | null>();
 
 /** A prefix element's parsed form, memoised: the same few prefixes are checked on every path. */
 function prefixOf(address: string, length: number): Cidr | null {
@@ -104,19 +134,12 @@ export function canonical(kind: ValueKind, raw: string): string {
   const text = unquote(raw.trim());
   switch (kind) {
     case 'addr':
-      return canonicalAddr(text);
+      return canonicalIp(text);
     case 'proto':
       return PROTO_NUMBERS[text] ?? text.toLowerCase();
-    case 'port': {
-      const named = SERVICE_PORTS[text];
-      if (named) return named;
-      const n = parseNumber(text);
-      return n === null ? text : String(n);
-    }
-    case 'number': {
-      const n = parseNumber(text);
-      return n === null ? text : String(n);
-    }
+    case 'port':
+    case 'number':
+      return canonicalNumber(kind, text);
     case 'string':
       return text;
   }
@@ -225,7 +248,7 @@ export interface ChainIndex {
   table: TableIndex;
   chain: NftChain;
   dispatch: DispatchIndex | null;
-  random: Map<number, RandomInfo>;
+  random: ReadonlyMap<number, RandomInfo>;
 }
 
 export interface TableIndex {
@@ -249,30 +272,89 @@ export interface NftIndex {
 
 const DISPATCH_MIN_RULES = 16;
 
-/** Statements that change something even when a later match in the rule fails. */
-function hasSideEffect(s: NftStatement): boolean {
-  return s.kind === 'mark-set' || s.kind === 'nat' || s.kind === 'nat-map' || s.kind === 'unknown';
+/**
+ * Selectors whose value the engine knows for every packet it follows (netfilter.ts `selectorValue`
+ * never answers null or 'unknown-src' for them): a match on one is decided, true or false. Not
+ * `ip saddr` (the external client's address forks) nor source ports (not evaluated).
+ */
+const DECIDED_SELECTORS: ReadonlySet<string> = new Set([
+  'ip daddr',
+  'meta l4proto',
+  'ip protocol',
+  'meta mark',
+  'mark',
+  'ct mark',
+  'iifname',
+  'iif',
+  'oifname',
+  'oif',
+  'fib daddr type',
+  'fib daddr . iif type',
+  'fib saddr type',
+  'fib saddr . iif type',
+  'ct state',
+  'ct status',
+  'ct direction',
+  'meta pkttype',
+  'meta nfproto',
+  'meta protocol',
+  'ip version',
+  'tcp dport',
+  'udp dport',
+  'sctp dport',
+  'th dport',
+]);
+
+/**
+ * Can a statement before a rule's dispatch key be passed over when the key does not match? Only
+ * when evaluating it can neither fork, nor stop on something undecidable, nor change anything:
+ * then the rule fails at the key whatever it gives. Anything else (a match on the client's address
+ * or an unknown selector, a random match, a set reference, a mark, NAT, a map, a verdict, an xt
+ * remnant) is evaluated in order, so such a rule is not keyed.
+ */
+function isDecidedWithoutEffect(s: NftStatement): boolean {
+  switch (s.kind) {
+    case 'counter':
+    case 'comment':
+    case 'passive':
+      return true;
+    case 'match': {
+      if (s.left.selectors.length !== 1 || !DECIDED_SELECTORS.has(s.left.selectors[0])) return false;
+      const literalNeeded = s.left.mask !== null || (s.op !== '==' && s.op !== '!=');
+      if (literalNeeded) return s.right.kind === 'literal';
+      return s.right.kind !== 'setref' && s.right.kind !== 'concat';
+    }
+    default:
+      return false;
+  }
 }
 
-/** The single values a rule requires of a field (`ip daddr X`, `tcp dport {80, 443}`), or null. */
+/**
+ * The single values a rule requires of a field (`ip daddr X`, `tcp dport {80, 443}`), or null: the
+ * field's first equality match, when every statement before it is decided without effect.
+ */
 function requiredValues(rule: NftRule, field: 'daddr' | 'dport'): string[] | null {
   for (const s of rule.statements) {
-    if (hasSideEffect(s)) return null;
-    if (s.kind !== 'match' || s.op !== '==' || s.left.mask !== null || s.left.selectors.length !== 1) continue;
-    const selector = s.left.selectors[0];
-    const isField = field === 'daddr' ? selector === 'ip daddr' : / dport$/.test(selector);
-    if (!isField) continue;
-    const kind = field === 'daddr' ? 'addr' : 'port';
-    const elements = s.right.kind === 'set' ? s.right.elements : [s.right];
-    const out: string[] = [];
-    for (const e of elements) {
-      if (e.kind === 'literal') out.push(canonical(kind, e.text));
-      else if (e.kind === 'prefix' && e.length === 32) out.push(canonical(kind, e.address));
-      else return null;
+    if (s.kind === 'match' && s.op === '==' && s.left.mask === null && s.left.selectors.length === 1) {
+      const selector = s.left.selectors[0];
+      const isField = field === 'daddr' ? selector === 'ip daddr' : selector.endsWith(' dport');
+      if (isField && DECIDED_SELECTORS.has(selector)) return dispatchKeys(s.right, field === 'daddr' ? 'addr' : 'port');
     }
-    return out;
+    if (!isDecidedWithoutEffect(s)) return null;
   }
   return null;
+}
+
+/** A key match's values: literals and single-address prefixes, alone or in an inline set; null for anything else. */
+function dispatchKeys(right: NftValue, kind: 'addr' | 'port'): string[] | null {
+  const elements = right.kind === 'set' ? right.elements : [right];
+  const out: string[] = [];
+  for (const e of elements) {
+    if (e.kind === 'literal') out.push(canonical(kind, e.text));
+    else if (e.kind === 'prefix' && e.length === 32) out.push(canonical(kind, e.address));
+    else return null;
+  }
+  return out;
 }
 
 function buildDispatch(chain: NftChain): DispatchIndex | null {
@@ -302,6 +384,17 @@ function buildDispatch(chain: NftChain): DispatchIndex | null {
     }
   }
   return best && bestKeyed * 2 >= chain.rules.length ? best : null;
+}
+
+/**
+ * The positions of the rules that can match a packet whose dispatch field has `key`, in order:
+ * the rules keyed on it and those that do not constrain the field. No allocation when nothing is
+ * keyed on it (the usual case after DNAT, in chains keyed on service addresses).
+ */
+export function dispatchCandidates(dispatch: DispatchIndex, key: string): readonly number[] {
+  const keyed = dispatch.byKey.get(key);
+  if (keyed === undefined) return dispatch.rest;
+  return dispatch.rest.length === 0 ? keyed : mergePositions(keyed, dispatch.rest);
 }
 
 /** Merge two ascending lists of rule positions. */
@@ -371,7 +464,10 @@ function isEndpointChoice(rule: NftRule): boolean {
  * not, the convention supplies it and it is marked inferred. The last jump of a run is taken with
  * probability 1 (it is unconditional in the kernel too).
  */
-function buildRandom(chain: NftChain): Map<number, RandomInfo> {
+/** Shared by the chains without endpoint choices (all but kube-proxy's service chains): one empty map, not one each. */
+const NO_RANDOM: ReadonlyMap<number, RandomInfo> = new Map();
+
+function buildRandom(chain: NftChain): ReadonlyMap<number, RandomInfo> {
   const out = new Map<number, RandomInfo>();
   let i = 0;
   while (i < chain.rules.length) {
@@ -392,7 +488,7 @@ function buildRandom(chain: NftChain): Map<number, RandomInfo> {
     }
     i = j;
   }
-  return out;
+  return out.size > 0 ? out : NO_RANDOM;
 }
 
 function setKinds(set: NftSet): ValueKind[] {

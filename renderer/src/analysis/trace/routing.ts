@@ -3,7 +3,7 @@
 // unreachable, prohibit and throw, lowest metric first, multipath routes as an equal split.
 
 import type { IpRule, NetAddress, NetInterface, NodeData, Route, SourceRef } from '../model';
-import { cidrContains, formatIp, maskAddr, parseCidr, parseIp, type Cidr, type IpAddr } from './ip';
+import { cidrContains, formatIp, maskAddr, maskV4, parseCidr, parseIp, type Cidr, type IpAddr } from './ip';
 
 const TABLE_ALIASES: Readonly<Record<string, string>> = { '253': 'default', '254': 'main', '255': 'local' };
 
@@ -16,11 +16,14 @@ interface IndexedRoute {
   cidr: Cidr;
 }
 
-/** One table: routes by prefix length, then by masked network. */
+/** One table: routes by prefix length, then by masked network (see networkKey). */
 interface TableIndex {
   lengths: number[];
-  byLength: Map<number, Map<string, IndexedRoute[]>>;
+  byLength: Map<number, Map<NetworkKey, IndexedRoute[]>>;
 }
+
+/** An IPv4 network as its number (no string to build on the hot path), an IPv6 one as text: the two never collide. */
+type NetworkKey = number | string;
 
 interface ParsedRule {
   rule: IpRule;
@@ -45,8 +48,13 @@ export interface NodeNet {
   fdb: Map<string, NodeData['fdb'][number]>;
 }
 
-function networkKey(addr: IpAddr): string {
-  return addr.v6 ? `6:${addr.n.toString(16)}` : `4:${addr.n}`;
+function networkKey(addr: IpAddr): NetworkKey {
+  return addr.v6 ? addr.n.toString(16) : addr.n;
+}
+
+/** The key of the network of `len` bits holding `addr`. */
+function maskedKey(addr: IpAddr, len: number): NetworkKey {
+  return addr.v6 ? networkKey(maskAddr(addr, len)) : maskV4(addr.n, len);
 }
 
 function parseMark(text: string): { value: number; mask: number } | null {
@@ -156,14 +164,16 @@ export function isLocalAddress(net: NodeNet, ip: string): boolean {
   return !!local && lookupTable(local, addr).some((r) => r.route.type === 'local');
 }
 
-function lookupTable(table: TableIndex, addr: IpAddr): IndexedRoute[] {
+const NO_ROUTES: readonly IndexedRoute[] = [];
+
+/** The longest-prefix routes of a table for an address (of its family: keys tell the families apart). */
+function lookupTable(table: TableIndex, addr: IpAddr): readonly IndexedRoute[] {
   for (const len of table.lengths) {
     if (len > (addr.v6 ? 128 : 32)) continue;
-    const hits = table.byLength.get(len)?.get(networkKey(maskAddr(addr, len)));
-    const family = hits?.filter((h) => h.cidr.addr.v6 === addr.v6);
-    if (family && family.length > 0) return family;
+    const hits = table.byLength.get(len)?.get(maskedKey(addr, len));
+    if (hits) return hits;
   }
-  return [];
+  return NO_ROUTES;
 }
 
 export interface RouteQuery {
@@ -216,18 +226,30 @@ export function lookupRoute(net: NodeNet, q: RouteQuery): RouteResult {
     if (!table) continue;
     const hits = lookupTable(table, dst);
     if (hits.length === 0) continue;
-    const best = Math.min(...hits.map((h) => h.route.metric ?? 0));
-    const routes = hits.filter((h) => (h.route.metric ?? 0) === best).map((h) => h.route);
+    const routes = lowestMetric(hits);
     if (routes[0].type === 'throw') continue;
-    const multipath = routes.filter((rt) => rt.flags.includes('multipath'));
     return {
       kind: 'route',
-      routes: multipath.length > 1 ? multipath : [routes[0]],
+      routes: routes.length === 1 ? routes : multipathOrFirst(routes),
       rule: r.rule,
       rulesDefaulted: net.rulesDefaulted,
     };
   }
   return { kind: 'none', rulesTried: tried };
+}
+
+/** The routes of the lowest metric, in table order. */
+function lowestMetric(hits: readonly IndexedRoute[]): Route[] {
+  if (hits.length === 1) return [hits[0].route];
+  let best = Infinity;
+  for (const h of hits) best = Math.min(best, h.route.metric ?? 0);
+  return hits.filter((h) => (h.route.metric ?? 0) === best).map((h) => h.route);
+}
+
+/** Several routes of one metric: the kernel splits over a multipath route's next hops, else uses the first. */
+function multipathOrFirst(routes: Route[]): Route[] {
+  const multipath = routes.filter((rt) => rt.flags.includes('multipath'));
+  return multipath.length > 1 ? multipath : [routes[0]];
 }
 
 /** The route as `ip route` prints it. */
@@ -258,8 +280,8 @@ export function ruleLine(rule: IpRule): string {
   return parts.join(' ');
 }
 
-/** interfaceAddress's answers by node and `ifname nextHop` */
-const sourceAddresses = new WeakMap<NodeNet, Map<string, NetAddress | null>>();
+/** interfaceAddress's answers by node, interface and next hop */
+const sourceAddresses = new WeakMap<NodeNet, Map<string, Map<string | null, NetAddress | null>>>();
 
 /**
  * The source address the kernel picks on an interface (masquerade, locally generated packets):
@@ -271,11 +293,15 @@ export function interfaceAddress(net: NodeNet, ifname: string, nextHop: string |
     byIface = new Map();
     sourceAddresses.set(net, byIface);
   }
-  const key = `${ifname} ${nextHop}`;
-  let address = byIface.get(key);
+  let byNextHop = byIface.get(ifname);
+  if (!byNextHop) {
+    byNextHop = new Map();
+    byIface.set(ifname, byNextHop);
+  }
+  let address = byNextHop.get(nextHop);
   if (address === undefined) {
     address = pickInterfaceAddress(net, ifname, nextHop);
-    byIface.set(key, address);
+    byNextHop.set(nextHop, address);
   }
   return address;
 }

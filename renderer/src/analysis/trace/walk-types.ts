@@ -46,6 +46,13 @@ export function trailIncludes<T>(trail: Trail<T> | null, value: T): boolean {
   return false;
 }
 
+/** A destination routed at a stage of a node's pipeline. */
+export interface RouteVisit {
+  node: string;
+  dst: string;
+  stage: Stage;
+}
+
 export interface Walk {
   ctx: TraceContext;
   node: CapturedNode;
@@ -70,8 +77,8 @@ export interface Walk {
   service: ServiceRef | null;
   endpoint: EndpointRef | null;
   path: Trail<number> | null;
-  /** `node|dst|stage` keys routed so far (routing loop guard) */
-  seen: Trail<string> | null;
+  /** the routing decisions taken so far (routing loop guard) */
+  seen: Trail<RouteVisit> | null;
 }
 
 export interface BranchSpec {

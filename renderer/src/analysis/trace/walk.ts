@@ -30,7 +30,7 @@ import type {
   PathSegment,
   StepAction,
 } from './types';
-import { append, NO_EVIDENCE, NO_TRANSFORMS, trailArray, trailIncludes, type BranchSpec, type Outcome, type Stage, type Walk } from './walk-types';
+import { append, NO_EVIDENCE, NO_TRANSFORMS, trailArray, type BranchSpec, type Outcome, type Stage, type Walk } from './walk-types';
 
 const OVERLAY_KINDS: ReadonlySet<string> = new Set(['vxlan', 'ipip', 'wireguard', 'geneve', 'gre', 'gretap', 'ip6tnl', 'sit', 'vti']);
 const MAX_NODE_HOPS = 16;
@@ -205,25 +205,29 @@ function routeObject(route: Route, rule: string | null): HopObject {
   return { type: 'route', line: routeLine(route), table: route.table, rule };
 }
 
-/** A node's routing decisions by `src dst mark iif`: the same few queries come on every path. */
-const routeResults = new WeakMap<object, Map<string, RouteResult>>();
-
 /** A route's ROUTED payload, by the ip rule that selected its table (a route belongs to one node). */
 const routePayloads = new WeakMap<object, Map<IpRule, Payload>>();
+
+/** Was the packet's destination routed at this stage on this node before (a routing loop)? */
+function routedBefore(w: Walk): boolean {
+  for (let t = w.seen; t; t = t.prev) {
+    const r = t.last;
+    if (r.node === w.node.name && r.dst === w.packet.dst && r.stage === w.stage) return true;
+  }
+  return false;
+}
 
 function routeStep(w: Walk): Outcome | null {
   const net = w.node.net;
   const p = w.packet;
-  const loopKey = `${w.node.name}|${p.dst}|${w.stage}`;
-  if (trailIncludes(w.seen, loopKey) || w.nodes.size > MAX_NODE_HOPS) {
+  if (routedBefore(w) || w.nodes.size > MAX_NODE_HOPS) {
     w.hops.push(hop(w, 'loop', 'LOOP', { type: 'node', name: w.node.name }, `routing loop: ${p.dst} routed on ${w.node.name} again`));
     return { type: 'leaf', disposition: 'loop', reason: `routing loop at ${w.node.name}` };
   }
-  w.seen = append(w.seen, loopKey);
+  w.seen = append(w.seen, { node: w.node.name, dst: p.dst, stage: w.stage });
   const iif = w.locallyGenerated ? 'lo' : (p.iif ?? 'lo');
-  const result: RouteResult = cached(routeResults, net, `${p.src} ${p.dst} ${p.mark} ${iif}`, () =>
-    lookupRoute(net, { src: p.src, dst: p.dst, mark: p.mark, iif }),
-  );
+  // Not cached: after DNAT nearly every query names another pod, and the lookup allocates little.
+  const result: RouteResult = lookupRoute(net, { src: p.src, dst: p.dst, mark: p.mark, iif });
   if (result.kind === 'none') {
     w.hops.push(
       hop(w, 'route', 'NO_ROUTE', { type: 'text', text: `no route to ${p.dst}` }, `no route to ${p.dst} (${result.rulesTried.length} ip rules tried)`, result.rulesTried.map((r) => r.source)),
@@ -324,9 +328,9 @@ function interfaceObject(w: Walk, name: string): HopObject {
   });
 }
 
-/** Payloads by their owner (a node, a veth, the context) and a key naming what else they depend on. */
+/** Payloads by their owner (a node, a veth) and a key naming what else they depend on. */
 const payloads = new WeakMap<object, Map<string, Payload>>();
-/** Leaf reasons shared by every path ending the same way (a pod, a node not captured). */
+/** Leaf reasons shared by every path ending at the same pod. */
 const reasons = new WeakMap<object, Map<string, string>>();
 
 function deliverToVeth(w: Walk, veth: VethMatch): Outcome {
@@ -425,9 +429,33 @@ interface TunnelEnd {
   byDst: boolean;
 }
 
-const tunnelEnds = new WeakMap<object, Map<string, TunnelEnd>>();
-/** Tunnel ends found without the destination, by `dev kind nextHop`: shared by every destination. */
-const tunnelEndsAnyDst = new WeakMap<object, Map<string, TunnelEnd>>();
+/** The tunnel ends from one device towards one next hop: one for every destination when found without it, else by destination. */
+interface TunnelEnds {
+  anyDst: TunnelEnd | null;
+  byDst: Map<string, TunnelEnd>;
+}
+
+/** Tunnel ends by node, device and next hop (a device's kind is the node's: no part of the key). */
+const tunnelEnds = new WeakMap<CapturedNode, Map<string, Map<string, TunnelEnds>>>();
+
+function tunnelEndsFrom(node: CapturedNode, dev: string, nextHop: string): TunnelEnds {
+  let byDev = tunnelEnds.get(node);
+  if (!byDev) {
+    byDev = new Map();
+    tunnelEnds.set(node, byDev);
+  }
+  let byNextHop = byDev.get(dev);
+  if (!byNextHop) {
+    byNextHop = new Map();
+    byDev.set(dev, byNextHop);
+  }
+  let ends = byNextHop.get(nextHop);
+  if (!ends) {
+    ends = { anyDst: null, byDst: new Map() };
+    byNextHop.set(nextHop, ends);
+  }
+  return ends;
+}
 
 function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelEnd {
   const ctx = w.ctx;
@@ -477,18 +505,12 @@ function tunnelEnd(w: Walk, dev: string, kind: string, nextHop: string): TunnelE
 
 function overlay(w: Walk, dev: string, kind: string): Outcome | null {
   const nextHop = w.nextHop ?? w.packet.dst;
-  const base = `${dev} ${kind} ${nextHop}`;
-  let anyDst = tunnelEndsAnyDst.get(w.node);
-  let end = anyDst?.get(base);
+  const ends = tunnelEndsFrom(w.node, dev, nextHop);
+  let end = ends.anyDst ?? ends.byDst.get(w.packet.dst);
   if (end === undefined) {
-    end = cached(tunnelEnds, w.node, `${base} ${w.packet.dst}`, () => tunnelEnd(w, dev, kind, nextHop));
-    if (!end.byDst) {
-      if (!anyDst) {
-        anyDst = new Map();
-        tunnelEndsAnyDst.set(w.node, anyDst);
-      }
-      anyDst.set(base, end);
-    }
+    end = tunnelEnd(w, dev, kind, nextHop);
+    if (end.byDst) ends.byDst.set(w.packet.dst, end);
+    else ends.anyDst = end;
   }
   const { remote, payload } = end;
   w.hops.push(payloadHop(w, 'overlay', 'ENCAPSULATED', payload));
@@ -503,20 +525,14 @@ function toNode(w: Walk, target: string, tunnelDev: string | null, viaAddress: s
   const ctx = w.ctx;
   const next = ctx.captured.get(target);
   if (!next) {
-    const dst = w.packet.dst;
-    const notCaptured = cached(payloads, ctx, `${target} ${dst}`, (): Payload => {
-      const expectedPod = ctx.podsByIp.get(canonicalIp(dst));
-      return {
-        object: { type: 'node', name: target },
-        detail: expectedPod ? `node ${target} not captured (expected pod ${expectedPod.namespace}/${expectedPod.name})` : `node ${target} not captured`,
-        evidence: NO_EVIDENCE,
-      };
-    });
-    const h = payloadHop(w, 'node-not-captured', 'NOT_CAPTURED', notCaptured);
+    // Built per path, not cached: a (node, destination) pair is reached by a Service's few entry points only.
+    const expectedPod = ctx.podsByIp.get(canonicalIp(w.packet.dst));
+    const detail = expectedPod ? `node ${target} not captured (expected pod ${expectedPod.namespace}/${expectedPod.name})` : `node ${target} not captured`;
+    const h = hop(w, 'node-not-captured', 'NOT_CAPTURED', { type: 'node', name: target }, detail);
     h.node = target;
     w.hops.push(h);
     w.nodes = append(w.nodes, target);
-    return { type: 'leaf', disposition: 'node-not-captured', reason: cached(reasons, ctx, target, () => `continues on node ${target}, not captured`) };
+    return { type: 'leaf', disposition: 'node-not-captured', reason: `continues on node ${target}, not captured` };
   }
   if (w.nodes.size > MAX_NODE_HOPS) {
     return { type: 'leaf', disposition: 'loop', reason: 'more than 16 node hops' };
