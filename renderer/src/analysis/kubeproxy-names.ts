@@ -14,7 +14,7 @@
 //   firewall-, endpoint- (chains) and affinity- (sets).
 
 import type { KubeEndpointSlice, KubeService } from './model';
-import { sha256 } from './sha256';
+import { sha256Words } from './sha256';
 
 const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -40,16 +40,18 @@ const BASE32_CODES = Array.from(BASE32_ALPHABET, (c) => c.charCodeAt(0));
 /** the character codes of a hash being encoded (reused: a large cluster has ~10^5 names) */
 const hashCodes: number[] = [];
 
-/** `base32Encode(sha256(text)).slice(0, length)`, encoding only the digest bits those characters need. */
+/** `base32Encode(sha256(text)).slice(0, length)`, encoding only the digest bits those characters need (length ≤ 51). */
 function hash(text: string, length: number): string {
-  const digest = sha256(text);
+  const digest = sha256Words(text);
   hashCodes.length = length;
   let buffer = 0;
   let bits = 0;
   let next = 0;
   for (let i = 0; i < length; i++) {
     if (bits < 5) {
-      buffer = ((buffer << 8) | digest[next++]) & 0xffff;
+      // the digest's next byte, read from its big-endian words
+      buffer = ((buffer << 8) | ((digest[next >>> 2] >>> (24 - ((next & 3) << 3))) & 0xff)) & 0xffff;
+      next++;
       bits += 8;
     }
     hashCodes[i] = BASE32_CODES[(buffer >>> (bits - 5)) & 31];

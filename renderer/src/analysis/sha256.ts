@@ -2,8 +2,9 @@
 // to node:crypto, WebCrypto (async) or TextEncoder (not in the ES2022 lib).
 //
 // kube-proxy's chain names are hashes of short strings, and a large cluster has hundreds of
-// thousands of them: the message schedule, the state and the encoding buffer are allocated once
-// and reused, so a call allocates nothing but its 32-byte digest.
+// thousands of them: the message (as big-endian words), the schedule and the state are allocated
+// once and reused, an ASCII string is packed straight into message words (no byte buffer), and a
+// call allocates nothing but its 32-byte digest (sha256Words: nothing at all).
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -22,9 +23,9 @@ const H0 = new Int32Array([
 
 const W = new Int32Array(64);
 const H = new Int32Array(8);
-/** the last one or two blocks: the message's tail, the 0x80 byte, zeros and the bit length */
-const TAIL = new Uint8Array(128);
-/** a string's UTF-8 bytes; grows when a longer string comes */
+/** the padded message as big-endian words; grows when a longer message comes */
+let message = new Int32Array(64);
+/** a non-ASCII string's UTF-8 bytes; grows when a longer string comes */
 let scratch = new Uint8Array(256);
 
 /** Writes the UTF-8 bytes of `text` into `scratch` (lone surrogates become U+FFFD, as TextEncoder does); returns the length. */
@@ -68,18 +69,63 @@ export function utf8Encode(text: string): Uint8Array {
   return scratch.slice(0, encodeIntoScratch(text));
 }
 
-/** One 64-byte block of `bytes` at `offset` into the state H. */
-function compress(bytes: Uint8Array, offset: number): void {
-  for (let t = 0; t < 16; t++) {
-    const i = offset + t * 4;
-    W[t] = (bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3];
+/** Zeroes the words of a `length`-byte message and its padding; returns the word count (a multiple of 16). */
+function prepareMessage(length: number): number {
+  // the message, 0x80, zeros, then the bit length as a 64-bit big-endian integer
+  const words = (((length + 8) >>> 6) + 1) << 4;
+  if (message.length < words) message = new Int32Array(words * 2);
+  message.fill(0, 0, words);
+  return words;
+}
+
+/** Pads a `length`-byte message already in `message` (FIPS 180-4 5.1.1). */
+function pad(length: number, words: number): void {
+  message[length >>> 2] |= 0x80 << (24 - ((length & 3) << 3));
+  message[words - 2] = Math.floor(length / 0x20000000);
+  message[words - 1] = (length * 8) | 0;
+}
+
+/** Packs `text`'s character codes as bytes when all are ASCII; false (leaving the message words half written) otherwise. */
+function packAscii(text: string): boolean {
+  const m = message;
+  const n = text.length;
+  let i = 0;
+  for (const end = n & ~3; i < end; i += 4) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return false;
+    m[i >>> 2] = (c0 << 24) | (c1 << 16) | (c2 << 8) | c3;
   }
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return false;
+    m[i >>> 2] |= c << (24 - ((i & 3) << 3));
+  }
+  return true;
+}
+
+function packBytes(bytes: Uint8Array, length: number): void {
+  const m = message;
+  let i = 0;
+  for (const end = length & ~3; i < end; i += 4) {
+    m[i >>> 2] = (bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3];
+  }
+  for (; i < length; i++) m[i >>> 2] |= bytes[i] << (24 - ((i & 3) << 3));
+}
+
+/** One 16-word block of `message` at word `offset` into the state H. */
+function compress(offset: number): void {
+  const w = W;
+  const m = message;
+  for (let t = 0; t < 16; t++) w[t] = m[offset + t];
   for (let t = 16; t < 64; t++) {
-    const x = W[t - 15];
-    const y = W[t - 2];
+    const x = w[t - 15];
+    const y = w[t - 2];
     const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
     const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
+    w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
   }
   let a = H[0];
   let b = H[1];
@@ -91,7 +137,7 @@ function compress(bytes: Uint8Array, offset: number): void {
   let h = H[7];
   for (let t = 0; t < 64; t++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + w[t]) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g;
@@ -113,34 +159,39 @@ function compress(bytes: Uint8Array, offset: number): void {
   H[7] = (H[7] + h) | 0;
 }
 
+/**
+ * The SHA-256 digest of `data` as 8 big-endian 32-bit words (a string is hashed as its UTF-8
+ * bytes), in a buffer the next call overwrites: read it before hashing again.
+ */
+export function sha256Words(data: Uint8Array | string): Readonly<Int32Array> {
+  let length: number;
+  let words: number;
+  if (typeof data === 'string') {
+    // an ASCII string's UTF-8 bytes are its character codes
+    length = data.length;
+    words = prepareMessage(length);
+    if (!packAscii(data)) {
+      length = encodeIntoScratch(data);
+      words = prepareMessage(length);
+      packBytes(scratch, length);
+    }
+  } else {
+    length = data.length;
+    words = prepareMessage(length);
+    packBytes(data, length);
+  }
+  pad(length, words);
+  H.set(H0);
+  for (let offset = 0; offset < words; offset += 16) compress(offset);
+  return H;
+}
+
 /** The 32-byte SHA-256 digest of `data` (a string is hashed as its UTF-8 bytes). */
 export function sha256(data: Uint8Array | string): Uint8Array {
-  const length = typeof data === 'string' ? encodeIntoScratch(data) : data.length;
-  const bytes = typeof data === 'string' ? scratch : data;
-  H.set(H0);
-  const full = length - (length % 64);
-  for (let offset = 0; offset < full; offset += 64) compress(bytes, offset);
-  // Padding: the tail, 0x80, zeros, then the bit length as a 64-bit big-endian integer.
-  const rest = length - full;
-  const tailLength = rest + 9 <= 64 ? 64 : 128;
-  TAIL.fill(0);
-  for (let i = 0; i < rest; i++) TAIL[i] = bytes[full + i];
-  TAIL[rest] = 0x80;
-  const high = Math.floor(length / 0x20000000);
-  const low = (length * 8) >>> 0;
-  TAIL[tailLength - 8] = high >>> 24;
-  TAIL[tailLength - 7] = high >>> 16;
-  TAIL[tailLength - 6] = high >>> 8;
-  TAIL[tailLength - 5] = high;
-  TAIL[tailLength - 4] = low >>> 24;
-  TAIL[tailLength - 3] = low >>> 16;
-  TAIL[tailLength - 2] = low >>> 8;
-  TAIL[tailLength - 1] = low;
-  compress(TAIL, 0);
-  if (tailLength === 128) compress(TAIL, 64);
+  const state = sha256Words(data);
   const digest = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
-    const word = H[i];
+    const word = state[i];
     digest[i * 4] = word >>> 24;
     digest[i * 4 + 1] = word >>> 16;
     digest[i * 4 + 2] = word >>> 8;

@@ -22,6 +22,6 @@ export function correlateVeths(snapshot: SnapshotData): VethCorrelation {
     matches.push(...result.matches);
     findings.push(...result.findings);
   }
-  findings.push(...podFindings(snapshot.cluster.pods, snapshot.nodes, matches));
+  findings.push(...podFindings(snapshot.cluster.pods, snapshot.nodes, matches, byIp));
   return { matches, findings: sortFindings(findings) };
 }

@@ -11,7 +11,7 @@ import {
   servicePortName,
 } from '../../../renderer/src/analysis/kubeproxy-names';
 import type { KubeEndpointSlice, KubeService } from '../../../renderer/src/analysis/model';
-import { sha256, utf8Encode } from '../../../renderer/src/analysis/sha256';
+import { sha256, sha256Words, utf8Encode } from '../../../renderer/src/analysis/sha256';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -40,6 +40,31 @@ describe('sha256', () => {
     for (let n = 0; n <= 200; n++) {
       const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff);
       expect(hex(sha256(bytes)), `length ${n}`).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+  });
+
+  it('agrees with node:crypto on ASCII strings (packed without a byte buffer) of every length around the boundaries', () => {
+    for (let n = 0; n <= 200; n++) {
+      const text = Array.from({ length: n }, (_, i) => String.fromCharCode(32 + ((i * 7 + n) % 95))).join('');
+      expect(hex(sha256(text)), `length ${n}`).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
+    }
+  });
+
+  it('falls back to UTF-8 bytes when a non-ASCII character comes late, and reused buffers leak nothing', () => {
+    const short = 'ns/svc:httptcp10.0.0.1:80';
+    const first = hex(sha256(short));
+    for (const text of ['x'.repeat(54) + 'é', 'x'.repeat(55) + '€', 'x'.repeat(63) + '😀', 'ns/naïve:p80tcp', 'a\udc00'.repeat(40)]) {
+      expect(hex(sha256(text)), text).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
+    }
+    sha256('k'.repeat(300));
+    expect(hex(sha256(short))).toBe(first);
+    expect(first).toBe(createHash('sha256').update(short).digest('hex'));
+  });
+
+  it('gives the same digest as big-endian words', () => {
+    for (const input of ['', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'é'.repeat(40), new Uint8Array(64).fill(7)]) {
+      const words = Array.from(sha256Words(input), (w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
+      expect(words).toBe(hex(sha256(input)));
     }
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../renderer/src/analysis/findings';
 import type { NamespaceCapture, NetnsEntry, NodeData, SnapshotData } from '../../../renderer/src/analysis/model';
 import { correlateVeths, indexVethsByPodIp, vethForPod, vethKey, type VethMatch } from '../../../renderer/src/analysis/veths';
+import { podsByIp } from '../../../renderer/src/analysis/veths/pods';
 import {
   bridge,
   cniMac,
@@ -631,5 +632,26 @@ describe('correlateVeths: determinism and lookups', () => {
     expect(vethForPod(c, 'roger-nuc0', '10.42.0.204')?.hostIfname).toBe('veth56cecc8b');
     expect(byIfname(c.matches, 'vethstale').conflicts).toEqual(['10.42.0.204 is also behind veth56cecc8b']);
     expect(byIfname(c.matches, 'veth56cecc8b').conflicts).toEqual(['10.42.0.204 is also behind vethstale']);
+  });
+});
+
+describe('podsByIp', () => {
+  it('lists the pods owning each IP in the pods order, a pod once per IP, finished and hostNetwork pods left out', () => {
+    const a = pod('ns/a', { node: 'n1', ip: ['10.0.0.1', 'FD00::1', 'fd00::1'] });
+    const b = pod('ns/b', { node: 'n2', ip: '10.0.0.2' });
+    const c = pod('ns/c', { node: 'n1', ip: ['fd00::1', '10.0.0.1'] });
+    const done = pod('ns/done', { node: 'n1', ip: '10.0.0.2', phase: 'Succeeded' });
+    const failed = pod('ns/failed', { node: 'n1', ip: '10.0.0.2', phase: 'Failed' });
+    const host = pod('ns/host', { node: 'n1', ip: '10.0.0.1', hostNetwork: true });
+    const byIp = podsByIp([a, done, b, host, c, failed]);
+    expect([...byIp.keys()]).toEqual(['10.0.0.1', 'fd00::1', '10.0.0.2']);
+    expect(byIp.get('10.0.0.1')).toEqual([a, c]);
+    expect(byIp.get('fd00::1')).toEqual([a, c]);
+    expect(byIp.get('10.0.0.2')).toEqual([b]);
+  });
+
+  it('keeps a pod listed twice in the input twice', () => {
+    const a = pod('ns/a', { node: 'n1', ip: '10.0.0.1' });
+    expect(podsByIp([a, a]).get('10.0.0.1')).toEqual([a, a]);
   });
 });

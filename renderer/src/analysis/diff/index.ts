@@ -2,14 +2,14 @@
 // broken one. Cluster objects (Services, endpoints, pods) are compared cluster-wide; node objects
 // (veths, interfaces, routes, nftables rules and their counters) per pair of nodes (pairs.ts);
 // every Service present in both has its reconstructed paths compared. Pure and deterministic:
-// the output is plain sorted data. Per-snapshot indexes (trace context, chain names, rule keys)
-// are built once, so the cost grows with the size of the snapshots, not its square.
+// the output is plain sorted data. Per-snapshot indexes (chain names, rule indexes) are built
+// once, so the cost grows with the size of the snapshots, not its square; what only re-tracing
+// needs (the trace context, rule keys of unchanged chains) is built only if a Service is re-traced.
 
 import { appendAll } from '../arrays';
 import { sortFindings, type Finding } from '../findings';
-import type { NodeData, SnapshotData } from '../model';
-import { traceContext } from '../trace/context';
-import { compareText, sortChanges } from './common';
+import type { SnapshotData } from '../model';
+import { clusterUnchanged, compareText, sortChanges } from './common';
 import { diffCounters } from './counters';
 import { diffEndpoints } from './endpoints';
 import { diffInterfaces } from './interfaces';
@@ -17,10 +17,11 @@ import { comparingSentence, nodeChanges, pairNodes } from './pairs';
 import { diffPaths } from './paths';
 import { diffPods } from './pods';
 import { diffRoutes } from './routes';
-import { chainNames, indexNodeRules, type NodeRuleIndex } from './rule-index';
+import { chainNames, indexNodeRules, type IndexedChain, type NodeRuleIndex } from './rule-index';
 import { diffRules } from './rules';
 import { diffServices } from './services';
 import { planPaths } from './skip';
+import { snapshotView } from './snapshot-view';
 import { diffVeths } from './veths';
 import {
   DIFF_SECTIONS,
@@ -50,20 +51,23 @@ function count(changes: readonly Change[]): SectionCounts {
 
 export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOptions = {}): SnapshotDiff {
   const pairing = pairNodes(a, b, opts.nodePairs);
-  const ctxA = traceContext(a);
-  const ctxB = traceContext(b);
-  const names = chainNames(ctxA.chainRefsOf, ctxB.chainRefsOf);
-  const nodeA = new Map<string, NodeData>(a.nodes.map((n) => [n.name, n]));
-  const nodeB = new Map<string, NodeData>(b.nodes.map((n) => [n.name, n]));
+  const viewA = snapshotView(a);
+  const viewB = snapshotView(b);
+  const unchanged = clusterUnchanged(a, b);
+  // B's chain names are A's when its Services and slices are (they are all the names are made of)
+  const names = chainNames(viewA.chainRefsOf, unchanged.services && unchanged.endpointSlices ? viewA.chainRefsOf : viewB.chainRefsOf);
   const rulesA = new Map<string, NodeRuleIndex>();
   const rulesB = new Map<string, NodeRuleIndex>();
+  /** B's chains identical to A's (ChainMatch.identical) → A's */
+  const identical = new Map<IndexedChain, IndexedChain>();
 
   const sections: Record<DiffSection, Change[]> = {
     nodes: nodeChanges(pairing),
-    services: diffServices(a, b),
+    // an unchanged list has no changes (clusterUnchanged): not compared piece by piece
+    services: unchanged.services ? [] : diffServices(a, b),
     endpoints: [],
-    pods: diffPods(a, b),
-    veths: diffVeths(ctxA.veths, ctxB.veths, pairing),
+    pods: unchanged.pods ? [] : diffPods(a, b),
+    veths: diffVeths(viewA.veths, viewB.veths, pairing),
     interfaces: [],
     routes: [],
     rules: [],
@@ -72,13 +76,13 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
   const findings: Finding[] = [];
   const counters: CounterDiff = { rulesCompared: 0, rulesWentDown: 0, rules: [], services: [] };
 
-  const endpoints = diffEndpoints(a, b);
+  const endpoints = unchanged.endpointSlices ? { changes: [], findings: [] } : diffEndpoints(a, b);
   sections.endpoints = endpoints.changes;
   appendAll(findings, endpoints.findings);
 
   for (const pair of pairing.pairs) {
-    const na = nodeA.get(pair.a)!;
-    const nb = nodeB.get(pair.b)!;
+    const na = viewA.nodes.get(pair.a)!;
+    const nb = viewB.nodes.get(pair.b)!;
     appendAll(sections.interfaces, diffInterfaces(na, nb, pair));
     appendAll(sections.routes, diffRoutes(na, nb, pair));
     const ia = indexNodeRules(na, names);
@@ -88,6 +92,7 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
     const rules = diffRules(ia, ib, pair);
     appendAll(sections.rules, rules.changes);
     appendAll(findings, rules.findings);
+    for (const m of rules.matches) if (m.identical) identical.set(m.b, m.a);
     const c = diffCounters(rules.matches, rules.newChains, pair);
     counters.rulesCompared += c.compared;
     counters.rulesWentDown += c.wentDown;
@@ -110,7 +115,7 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
   const traceNodesB = pairing.pairs.map((p) => p.b);
   const plan = opts.exhaustivePaths
     ? { retrace: null, reason: 'exhaustive paths requested' }
-    : planPaths({ snapshot: a, rules: rulesA, traceNodes: traceNodesA }, { snapshot: b, rules: rulesB, traceNodes: traceNodesB }, pairing, names);
+    : planPaths({ view: viewA, rules: rulesA, traceNodes: traceNodesA }, { view: viewB, rules: rulesB, traceNodes: traceNodesB }, { pairing, names, identical, unchanged });
   const paths = diffPaths(
     { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) || !pairing.toA.has(n) ? n : `${n} (A)`), traceNodes: traceNodesA },
     { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? (pairing.byA.has(n) ? `${n} (B)` : n), traceNodes: traceNodesB },

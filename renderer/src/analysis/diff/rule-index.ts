@@ -14,43 +14,83 @@ export interface ChainNames {
   ref(name: string): KubeProxyChainRef | null;
   /** the chain's meaning for a kube-proxy chain, else the name itself */
   canonical(name: string): string;
+  /** A table's chains' identities, by chain name. */
+  chainsOf(family: string, table: string): (name: string) => ChainIdentity;
+}
+
+/**
+ * What a chain is, by meaning: one object per table and meaning (chainNames memoizes them), which
+ * both sides' chains of that meaning share. Chains are matched by it as a Map key: no id string is
+ * built and hashed per chain.
+ */
+export class ChainIdentity {
+  readonly ref: KubeProxyChainRef | null;
+  readonly #prefix: string;
+  readonly #canonical: string;
+  #id: string | undefined;
+
+  constructor(prefix: string, canonical: string, ref: KubeProxyChainRef | null) {
+    this.#prefix = prefix;
+    this.#canonical = canonical;
+    this.ref = ref;
+  }
+
+  /** `family table chain-meaning` */
+  get id(): string {
+    this.#id ??= this.#prefix + this.#canonical;
+    return this.#id;
+  }
 }
 
 /** A snapshot's kube-proxy chain names: all of them, or (built on first use) those of one mode only. */
 export type ChainRefSource = ReadonlyMap<string, KubeProxyChainRef> | ((mode: KubeProxyChainRef['mode']) => ReadonlyMap<string, KubeProxyChainRef>);
+
+/** What a chain name stands for: its kube-proxy ref, and its meaning as text (the name itself for no ref). */
+interface Named {
+  ref: KubeProxyChainRef | null;
+  canonical: string;
+}
 
 /**
  * A name can only be in the index of the mode it has the shape of (kubeProxyChainMode), so with
  * per-mode sources only the modes of the names actually looked up are ever built.
  */
 export function chainNames(a: ChainRefSource, b: ChainRefSource): ChainNames {
-  const memo = new Map<string, string>();
-  const refMemo = new Map<string, KubeProxyChainRef | null>();
+  /** name → its ref and meaning, in one entry: a 5,000-Service ruleset names 74,000 chains */
+  const memo = new Map<string, Named>();
   const lookup = (src: ChainRefSource, name: string, mode: KubeProxyChainRef['mode']): KubeProxyChainRef | undefined =>
     typeof src === 'function' ? src(mode).get(name) : src.get(name);
-  const ref = (name: string): KubeProxyChainRef | null => {
-    let out = refMemo.get(name);
+  const named = (name: string): Named => {
+    let out = memo.get(name);
     if (out === undefined) {
       const mode = kubeProxyChainMode(name);
-      out = mode === null ? null : (lookup(a, name, mode) ?? lookup(b, name, mode) ?? null);
-      refMemo.set(name, out);
+      const r = mode === null ? null : (lookup(a, name, mode) ?? lookup(b, name, mode) ?? null);
+      const canonical = r
+        ? `⟨${r.kind} ${r.serviceKey}${r.portName ? `:${r.portName}` : ''}/${r.protocol}${r.endpoint ? ` ${r.endpoint}` : ''}${r.mode === 'nftables' ? ' nft' : ''}⟩`
+        : name;
+      memo.set(name, (out = { ref: r, canonical }));
     }
     return out;
   };
-  return {
-    ref,
-    canonical(name) {
-      let out = memo.get(name);
-      if (out === undefined) {
-        const r = ref(name);
-        out = r
-          ? `⟨${r.kind} ${r.serviceKey}${r.portName ? `:${r.portName}` : ''}/${r.protocol}${r.endpoint ? ` ${r.endpoint}` : ''}${r.mode === 'nftables' ? ' nft' : ''}⟩`
-          : name;
-        memo.set(name, out);
+  /** per table (`family table `), identities by chain name and by meaning */
+  const tables = new Map<string, { byName: Map<string, ChainIdentity>; byMeaning: Map<string, ChainIdentity> }>();
+  const chainsOf = (family: string, table: string): ((name: string) => ChainIdentity) => {
+    const prefix = `${family} ${table} `;
+    let held = tables.get(prefix);
+    if (!held) tables.set(prefix, (held = { byName: new Map(), byMeaning: new Map() }));
+    const { byName, byMeaning } = held;
+    return (name) => {
+      let identity = byName.get(name);
+      if (identity === undefined) {
+        const { ref, canonical } = named(name);
+        identity = byMeaning.get(canonical);
+        if (identity === undefined) byMeaning.set(canonical, (identity = new ChainIdentity(prefix, canonical, ref)));
+        byName.set(name, identity);
       }
-      return out;
-    },
+      return identity;
+    };
   };
+  return { ref: (name) => named(name).ref, canonical: (name) => named(name).canonical, chainsOf };
 }
 
 const TARGET = /\b(jump|goto)\s+("?)([^\s,}"]+)\2/g;
@@ -79,7 +119,8 @@ function isProbabilistic(s: NftStatement): boolean {
   return (s.kind === 'unknown' || s.kind === 'passive') && RANDOM_TEXT.test(s.text);
 }
 
-function dnatTarget(statements: readonly NftStatement[]): string | null {
+/** `ip:port` (or `ip`) of the rule's dnat statement: an endpoint chain's DNAT; null without one. */
+export function dnatTarget(statements: readonly NftStatement[]): string | null {
   for (const s of statements) {
     if (s.kind !== 'nat' || s.type !== 'dnat' || s.address === null) continue;
     if (s.port === null) return s.address;
@@ -88,54 +129,60 @@ function dnatTarget(statements: readonly NftStatement[]): string | null {
   return null;
 }
 
+/** A statement as the rule prints it (a comment's text is held unquoted). */
+function printed(s: NftStatement): string {
+  return s.kind === 'comment' ? `comment "${s.text}"` : s.text;
+}
+
+/** A statement as a rule's key holds it: as printed, kube-proxy chain names by their meaning (comments as they are). */
+function statementKey(s: NftStatement, names: ChainNames): string {
+  return s.kind === 'comment' ? printed(s) : canonicalText(s.text, names);
+}
+
+/** The rule's statements but its counter, each as `text` gives it, joined by spaces. */
+function statementsText(rule: NftRule, text: (s: NftStatement) => string): string {
+  const parts: string[] = [];
+  for (const s of rule.statements) if (s.kind !== 'counter') parts.push(text(s));
+  return parts.join(' ');
+}
+
+/** The rule as printed, without its counter. */
+export function ruleDisplay(rule: NftRule): string {
+  return statementsText(rule, printed);
+}
+
+/** The rule by meaning: its statements without the counter, kube-proxy chain names replaced by their meaning. */
+export function ruleKey(rule: NftRule, names: ChainNames): string {
+  return statementsText(rule, (s) => statementKey(s, names));
+}
+
 /**
- * A rule by meaning. Only `key` is computed up front (every rule is matched by it); the rest is
- * computed on first use, which for most rules of a large ruleset is never.
+ * A rule by meaning, each part computed on first use. Chains whose rules are the same texts on
+ * both sides (sameRuleTexts) are compared without their IndexedRules, so for most rules of a
+ * large ruleset none is ever made.
  */
 export class IndexedRule {
   readonly rule: NftRule;
-  /** the statements without the counter, kube-proxy chain names replaced by their meaning */
-  readonly key: string;
   #names: ChainNames;
-  /** whether a chain name was replaced: else the key is also the display */
-  #renamed: boolean;
+  #key: string | undefined;
   #display: string | undefined;
   #action: string | undefined;
   #probabilistic: boolean | undefined;
-  #dnat: string | null | undefined;
 
   constructor(rule: NftRule, names: ChainNames) {
-    let key = '';
-    let first = true;
-    let renamed = false;
-    for (const s of rule.statements) {
-      if (s.kind === 'counter') continue;
-      let text: string;
-      if (s.kind === 'comment') text = `comment "${s.text}"`;
-      else {
-        text = canonicalText(s.text, names);
-        if (text !== s.text) renamed = true;
-      }
-      key = first ? text : `${key} ${text}`;
-      first = false;
-    }
     this.rule = rule;
-    this.key = key;
     this.#names = names;
-    this.#renamed = renamed;
   }
 
-  /** the rule as printed, without its counter */
+  /** ruleKey */
+  get key(): string {
+    this.#key ??= ruleKey(this.rule, this.#names);
+    return this.#key;
+  }
+
+  /** ruleDisplay */
   get display(): string {
-    if (!this.#renamed) return this.key;
-    if (this.#display === undefined) {
-      const display: string[] = [];
-      for (const s of this.rule.statements) {
-        if (s.kind === 'counter') continue;
-        display.push(s.kind === 'comment' ? `comment "${s.text}"` : s.text);
-      }
-      this.#display = display.join(' ');
-    }
+    this.#display ??= ruleDisplay(this.rule);
     return this.#display;
   }
 
@@ -158,31 +205,60 @@ export class IndexedRule {
     }
     return this.#probabilistic;
   }
+}
 
-  /** `ip:port` of a dnat statement (an endpoint chain's DNAT) */
-  get dnat(): string | null {
-    if (this.#dnat === undefined) this.#dnat = dnatTarget(this.rule.statements);
-    return this.#dnat;
+/** The same statements, counters aside: the same key, and the same everything read from statements. */
+function sameStatements(a: NftRule, b: NftRule): boolean {
+  const sa = a.statements;
+  const sb = b.statements;
+  if (sa.length !== sb.length) return false;
+  for (let i = 0; i < sa.length; i++) {
+    const x = sa[i];
+    const y = sb[i];
+    if (x.kind !== y.kind || (x.kind !== 'counter' && x.text !== y.text)) return false;
   }
+  return true;
+}
+
+/**
+ * The chains' rules are the same statement texts in the same order, counters aside. Much cheaper
+ * than comparing keys (no key is built), and enough for them: both sides share one ChainNames, so
+ * the same text always becomes the same key.
+ */
+export function sameRuleTexts(a: NftChain, b: NftChain): boolean {
+  if (a.rules.length !== b.rules.length) return false;
+  for (let i = 0; i < a.rules.length; i++) if (!sameStatements(a.rules[i], b.rules[i])) return false;
+  return true;
 }
 
 export class IndexedChain {
-  /** `family table chain-meaning` */
-  readonly id: string;
+  readonly identity: ChainIdentity;
   readonly family: string;
   readonly table: string;
   readonly chain: NftChain;
   readonly ref: KubeProxyChainRef | null;
-  readonly rules: IndexedRule[];
+  #names: ChainNames;
+  #rules: IndexedRule[] | undefined;
   #probabilistic: boolean | undefined;
 
-  constructor(id: string, family: string, table: string, chain: NftChain, ref: KubeProxyChainRef | null, rules: IndexedRule[]) {
-    this.id = id;
+  constructor(identity: ChainIdentity, family: string, table: string, chain: NftChain, names: ChainNames) {
+    this.identity = identity;
     this.family = family;
     this.table = table;
     this.chain = chain;
-    this.ref = ref;
-    this.rules = rules;
+    this.ref = identity.ref;
+    this.#names = names;
+  }
+
+  /** `family table chain-meaning` */
+  get id(): string {
+    return this.identity.id;
+  }
+
+  /** its rules by meaning, made on first use: an identical chain's never are (sameRuleTexts) */
+  get rules(): IndexedRule[] {
+    this.#rules ??= this.chain.rules.map((r) => new IndexedRule(r, this.#names));
+    return this.#rules;
   }
 
   get probabilistic(): boolean {
@@ -201,14 +277,11 @@ export interface IndexedSet {
 }
 
 export interface NodeRuleIndex {
-  chains: Map<string, IndexedChain>;
-  /** by `family table chain` as named in this snapshot */
-  byName: Map<string, IndexedChain>;
+  /** one chain per identity, in ruleset order */
+  chains: Map<ChainIdentity, IndexedChain>;
+  /** by `family table chain` as named in this snapshot; built on first use (only re-traced paths look chains up by name) */
+  readonly byName: Map<string, IndexedChain>;
   sets: Map<string, IndexedSet>;
-}
-
-export function indexRule(rule: NftRule, names: ChainNames): IndexedRule {
-  return new IndexedRule(rule, names);
 }
 
 function verdictText(v: NftVerdict): string {
@@ -221,16 +294,17 @@ function elementText(e: NftMapElement): string {
 }
 
 export function indexNodeRules(node: NodeData, names: ChainNames): NodeRuleIndex {
-  const chains = new Map<string, IndexedChain>();
-  const byName = new Map<string, IndexedChain>();
+  const chains = new Map<ChainIdentity, IndexedChain>();
+  /** every chain, in ruleset order (`chains` keeps one per meaning) */
+  const all: IndexedChain[] = [];
+  let byName: Map<string, IndexedChain> | undefined;
   const sets = new Map<string, IndexedSet>();
   for (const table of node.ruleset?.tables ?? []) {
+    const identify = names.chainsOf(table.family, table.name);
     for (const chain of table.chains) {
-      const rules = new Array<IndexedRule>(chain.rules.length);
-      for (let i = 0; i < rules.length; i++) rules[i] = new IndexedRule(chain.rules[i], names);
-      const indexed = new IndexedChain(`${table.family} ${table.name} ${names.canonical(chain.name)}`, table.family, table.name, chain, names.ref(chain.name), rules);
-      chains.set(indexed.id, indexed);
-      byName.set(`${table.family} ${table.name} ${chain.name}`, indexed);
+      const indexed = new IndexedChain(identify(chain.name), table.family, table.name, chain, names);
+      chains.set(indexed.identity, indexed);
+      all.push(indexed);
     }
     for (const set of table.sets) {
       const elements = new Map<string, { count: number; display: string }>();
@@ -244,5 +318,12 @@ export function indexNodeRules(node: NodeData, names: ChainNames): NodeRuleIndex
       sets.set(id, { id, family: table.family, table: table.name, set, elements });
     }
   }
-  return { chains, byName, sets };
+  return {
+    chains,
+    sets,
+    get byName() {
+      byName ??= new Map(all.map((c) => [`${c.family} ${c.table} ${c.chain.name}`, c]));
+      return byName;
+    },
+  };
 }

@@ -8,7 +8,7 @@
 
 import type { Finding } from '../findings';
 import { groupBy, makeChange, oneSided, pairScope, fieldChanges, type Fields } from './common';
-import type { IndexedChain, IndexedRule, IndexedSet, NodeRuleIndex } from './rule-index';
+import { sameRuleTexts, type IndexedChain, type IndexedRule, type IndexedSet, type NodeRuleIndex } from './rule-index';
 import type { Change, FieldChange, NodePair } from './types';
 
 /**
@@ -20,6 +20,8 @@ export interface ChainMatch {
   a: IndexedChain;
   b: IndexedChain;
   pairs: number[] | null;
+  /** same name, properties and rule texts, counters aside (sameRuleTexts): whatever is derived from one chain holds for the other */
+  identical: boolean;
 }
 
 export interface RulesDiff {
@@ -76,15 +78,21 @@ function sameChain(a: IndexedChain['chain'], b: IndexedChain['chain']): boolean 
   return same(a.type, b.type) && same(a.hook, b.hook) && same(a.priority, b.priority) && same(a.device, b.device) && same(a.policy, b.policy) && a.name === b.name;
 }
 
+/** Every rule has the key of the rule at the same position on the other side. */
+function keysInOrder(ra: readonly IndexedRule[], rb: readonly IndexedRule[]): boolean {
+  if (ra.length !== rb.length) return false;
+  for (let i = 0; i < ra.length; i++) if (ra[i].key !== rb[i].key) return false;
+  return true;
+}
+
 function diffChain(ca: IndexedChain, cb: IndexedChain, pair: NodePair, out: RulesDiff): void {
-  const ra = ca.rules;
-  const rb = cb.rules;
-  let inOrder = ra.length === rb.length;
-  for (let i = 0; inOrder && i < ra.length; i++) if (ra[i].key !== rb[i].key) inOrder = false;
   const sameProps = sameChain(ca.chain, cb.chain);
+  // the same texts mean the same keys: most chains differ in counters only, and their keys are never built
+  const sameTexts = sameRuleTexts(ca.chain, cb.chain);
+  const inOrder = sameTexts || keysInOrder(ca.rules, cb.rules);
   if (inOrder && sameProps) {
     // the common case: nothing changed but counters
-    out.matches.push({ a: ca, b: cb, pairs: null });
+    out.matches.push({ a: ca, b: cb, pairs: null, identical: sameTexts });
     return;
   }
   const scope = pairScope(pair);
@@ -95,7 +103,7 @@ function diffChain(ca: IndexedChain, cb: IndexedChain, pair: NodePair, out: Rule
     if (chainChange.length > 0) out.changes.push(makeChange('changed', subject, chainChange, { a: ca.chain.source, b: cb.chain.source }, scope));
   }
   if (inOrder) {
-    out.matches.push({ a: ca, b: cb, pairs: null });
+    out.matches.push({ a: ca, b: cb, pairs: null, identical: false });
     return;
   }
 
@@ -118,7 +126,7 @@ function diffChain(ca: IndexedChain, cb: IndexedChain, pair: NodePair, out: Rule
       flat.push(i, j);
     } else unmatchedA.push(r);
   });
-  out.matches.push({ a: ca, b: cb, pairs: flat });
+  out.matches.push({ a: ca, b: cb, pairs: flat, identical: false });
   const unmatchedB = cb.rules.filter((_, j) => !usedB[j]);
 
   const byAction = groupBy(unmatchedB.filter((r) => r.action !== ''), (r) => r.action);
@@ -191,13 +199,13 @@ function diffSet(sa: IndexedSet, sb: IndexedSet, pair: NodePair, out: Change[]):
 export function diffRules(a: NodeRuleIndex, b: NodeRuleIndex, pair: NodePair): RulesDiff {
   const out: RulesDiff = { changes: [], matches: [], newChains: [], findings: [] };
   const scope = pairScope(pair);
-  for (const [id, ca] of a.chains) {
-    const cb = b.chains.get(id);
+  for (const [identity, ca] of a.chains) {
+    const cb = b.chains.get(identity);
     if (cb) diffChain(ca, cb, pair, out);
     else out.changes.push(makeChange('removed', chainSubject(ca, null), oneSided(chainFields(ca), 'a'), { a: ca.chain.source }, scope));
   }
-  for (const [id, cb] of b.chains) {
-    if (a.chains.has(id)) continue;
+  for (const [identity, cb] of b.chains) {
+    if (a.chains.has(identity)) continue;
     out.newChains.push(cb);
     out.changes.push(makeChange('added', chainSubject(null, cb), oneSided(chainFields(cb), 'b'), { b: cb.chain.source }, scope));
   }

@@ -16,11 +16,28 @@ function podName(p: PodRef): string {
   return `${p.namespace}/${p.name}`;
 }
 
-/** Pods that own their IP (not hostNetwork, not finished), by IP. */
+/** Whether `ips[i]` repeats an earlier entry once normalized (a pod lists an IP once per family: this stays tiny). */
+function listedBefore(ips: readonly string[], i: number, ip: string): boolean {
+  for (let j = 0; j < i; j++) if (normalizeIp(ips[j]) === ip) return true;
+  return false;
+}
+
+/**
+ * Pods that own their IP (not hostNetwork, not finished), by IP, in the pods' order; a pod listing
+ * one IP twice owns it once. A large cluster has ~10^5 pods, so each list grows in place.
+ */
 export function podsByIp(pods: readonly KubePod[]): Map<string, KubePod[]> {
   const byIp = new Map<string, KubePod[]>();
-  for (const pod of pods.filter(holdsItsIp)) {
-    for (const ip of new Set(pod.podIPs.map(normalizeIp))) byIp.set(ip, [...(byIp.get(ip) ?? []), pod]);
+  for (const pod of pods) {
+    if (!holdsItsIp(pod)) continue;
+    const ips = pod.podIPs;
+    for (let i = 0; i < ips.length; i++) {
+      const ip = normalizeIp(ips[i]);
+      if (listedBefore(ips, i, ip)) continue;
+      const owners = byIp.get(ip);
+      if (owners === undefined) byIp.set(ip, [pod]);
+      else owners.push(pod);
+    }
   }
   return byIp;
 }
@@ -90,7 +107,12 @@ function podFinding(code: VethFindingCode, severity: Finding['severity'], pod: K
  * Pods on captured nodes: hostNetwork ones have no veth by design (info); a running one with no
  * correlated veth is a warning. Two pods holding one IP is an error when either is on a captured node.
  */
-export function podFindings(pods: readonly KubePod[], nodes: readonly NodeData[], matches: readonly VethMatch[]): Finding[] {
+export function podFindings(
+  pods: readonly KubePod[],
+  nodes: readonly NodeData[],
+  matches: readonly VethMatch[],
+  byIp: ReadonlyMap<string, readonly KubePod[]> = podsByIp(pods),
+): Finding[] {
   const captured = new Set(nodes.map((n) => n.name));
   const matched = new Set(matches.map((m) => `${m.node}\n${m.podNamespace}/${m.podName}`));
   const onCaptured = (p: KubePod): boolean => p.nodeName !== null && captured.has(p.nodeName);
@@ -106,7 +128,7 @@ export function podFindings(pods: readonly KubePod[], nodes: readonly NodeData[]
       findings.push(podFinding('pod-without-interface', 'warning', pod, message));
     }
   }
-  for (const [ip, owners] of podsByIp(pods)) {
+  for (const [ip, owners] of byIp) {
     if (owners.length < 2 || !owners.some(onCaptured)) continue;
     const nodeNames = new Set(owners.map((p) => p.nodeName));
     const list = owners.map((p) => `${podName(p)} on ${p.nodeName ?? 'no node'}`).join(', ');
