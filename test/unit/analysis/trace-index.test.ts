@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalIp } from '../../../renderer/src/analysis/trace/ip';
 import { resolveChainOwner, serviceForChain, traceContext } from '../../../renderer/src/analysis/trace/context';
-import { buildNftIndex, canonical, dispatchCandidates, type ChainIndex } from '../../../renderer/src/analysis/trace/nft-index';
+import { buildNftIndex, canonical, DECIDED_SELECTORS, dispatchCandidates, type ChainIndex } from '../../../renderer/src/analysis/trace/nft-index';
 import { buildNodeNet, lookupRoute } from '../../../renderer/src/analysis/trace/routing';
 import { leavesOf, traceFlow } from '../../../renderer/src/analysis/trace';
 import type { NftRuleset } from '../../../renderer/src/analysis/model';
@@ -43,7 +43,7 @@ const DISPATCH_RULES = `
 		meta l4proto tcp ip daddr 10.96.0.18 tcp dport 80 counter jump SVC2
 		fib daddr type local jump NODEPORTS`;
 
-function dispatchRuleset(inOrder: boolean): NftRuleset {
+function dispatchRuleset(inOrder: boolean, extraRule = ''): NftRuleset {
   const neverMatches = inOrder ? '\n\t\tmeta mark 0x00007777 counter accept'.repeat(40) : '';
   // DISPATCH comes last, so the padding moves no other rule's source line.
   return nftRuleset(`table ip nat {
@@ -75,7 +75,7 @@ function dispatchRuleset(inOrder: boolean): NftRuleset {
 	chain NODEPORTS {
 		tcp dport 30080 dnat to 10.42.1.17:80
 	}
-	chain DISPATCH {${DISPATCH_RULES}${neverMatches}
+	chain DISPATCH {${DISPATCH_RULES}${extraRule}${neverMatches}
 	}
 }
 `);
@@ -151,6 +151,60 @@ describe('trace index: dispatch', () => {
     expect(dispatchCandidates(dispatch, '10.96.0.4')).toEqual([2, 3, 4, 5, 8, 17, 19]);
     expect(dispatchCandidates(dispatch, '10.96.0.10')).toEqual([3, 4, 5, 8, 10, 17, 19]);
     expect(dispatchCandidates(dispatch, '10.96.0.18')).toEqual([3, 4, 5, 8, 17, 18, 19]);
+  });
+});
+
+/** A value of each selector the index passes over (DECIDED_SELECTORS), as `nft list ruleset` prints it. */
+const DECIDED_VALUES: Record<string, string> = {
+  'ip daddr': '10.96.0.40',
+  'meta l4proto': 'udp',
+  'ip protocol': 'udp',
+  'meta mark': '0x00000001',
+  mark: '0x00000001',
+  'ct mark': '0x00000001',
+  iifname: '"eth9"',
+  iif: '"eth9"',
+  oifname: '"eth9"',
+  oif: '"eth9"',
+  'fib daddr type': 'local',
+  'fib daddr . iif type': 'local',
+  'fib saddr type': 'local',
+  'fib saddr . iif type': 'local',
+  'ct state': 'established',
+  'ct status': 'snat',
+  'ct direction': 'reply',
+  'meta pkttype': 'broadcast',
+  'meta nfproto': 'ipv6',
+  'meta protocol': 'ip6',
+  'ip version': '6',
+  'tcp dport': '8443',
+  'udp dport': '8443',
+  'sctp dport': '8443',
+  'th dport': '8443',
+};
+
+describe('trace index: selectors passed over before a key', () => {
+  it('has a value here for every selector the index passes over', () => {
+    expect(Object.keys(DECIDED_VALUES).sort()).toEqual([...DECIDED_SELECTORS].sort());
+  });
+
+  // A rule `<selector> <value> ip daddr K …` is keyed on K, so the index never evaluates it for
+  // another destination. That is only right if evaluating its first match in order is decided for
+  // every packet, with no fork: each selector is checked by tracing a flow the key rules out.
+  it.each([...DECIDED_SELECTORS].filter((s) => s !== 'ip daddr'))('`%s` is decided for every packet, as evaluating in order finds', (selector) => {
+    const rule = `\n\t\t${selector} ${DECIDED_VALUES[selector]} ip daddr 10.96.0.41 jump SVC3`;
+    const indexed = dispatchRuleset(false, rule);
+    const dispatch = dispatchChain(indexed).dispatch;
+    const ruleIndex = DISPATCH_RULES.trim().split('\n').length;
+    expect(dispatch?.rest, 'the rule is keyed').not.toContain(ruleIndex);
+    expect(dispatch && dispatchCandidates(dispatch, '10.96.0.41')).toContain(ruleIndex);
+    const snap = (rules: NftRuleset) =>
+      snapshot({ nodes: [flannelNode('n1', { ip: '192.168.1.11', podCidr: '10.42.1.0/24', ruleset: rules })] });
+    const a = snap(indexed);
+    const b = snap(dispatchRuleset(true, rule));
+    for (const [to, port] of [['10.96.0.99', 9999], ['10.96.0.41', 8443]] as const) {
+      expect(traceFlow(a, { to, port, node: 'n1' }), `${to}:${port}`).toEqual(traceFlow(b, { to, port, node: 'n1' }));
+    }
   });
 });
 

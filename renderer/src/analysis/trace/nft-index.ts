@@ -277,7 +277,7 @@ const DISPATCH_MIN_RULES = 16;
  * never answers null or 'unknown-src' for them): a match on one is decided, true or false. Not
  * `ip saddr` (the external client's address forks) nor source ports (not evaluated).
  */
-const DECIDED_SELECTORS: ReadonlySet<string> = new Set([
+export const DECIDED_SELECTORS: ReadonlySet<string> = new Set([
   'ip daddr',
   'meta l4proto',
   'ip protocol',
