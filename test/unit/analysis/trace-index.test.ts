@@ -18,8 +18,9 @@ import { endpointSlice, flannelNode, ipRule, nftRuleset, service } from './trace
 /**
  * A KUBE-SERVICES-like chain of 20 rules, 14 of them keyed on their destination address: what the
  * dispatch index must not get wrong. A rule matching the client's address before its destination
- * is not keyed: in order, it forks on the unknown source before the destination can rule it out. A `meta mark` match nothing sets, repeated after them,
- * makes the keyed rules a minority, so the same chain is then evaluated rule by rule.
+ * is not keyed: in order, it forks on the unknown source before the destination can rule it out.
+ * A `meta mark` match nothing sets, repeated after them, makes the keyed rules a minority, so the
+ * same chain is then evaluated rule by rule.
  */
 const DISPATCH_RULES = `
 		ip daddr 10.96.0.1 tcp dport 80 jump SVC1
