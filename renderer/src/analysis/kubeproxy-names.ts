@@ -13,7 +13,7 @@
 //   (an IPv6 endpoint IP has its ':' replaced by '.'), prefixed by service-, local-, external-,
 //   firewall-, endpoint- (chains) and affinity- (sets).
 
-import type { KubeEndpointSlice, KubeService } from './model';
+import type { KubeEndpointSlice, KubeService, SnapshotData } from './model';
 import { sha256Words } from './sha256';
 
 const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -166,6 +166,20 @@ export function kubeProxyChainMode(chain: string): KubeProxyChainRef['mode'] | n
   if (IPTABLES_PREFIXES.some((prefix) => chain.startsWith(prefix))) return 'iptables';
   if (NFT_PREFIXES.some((prefix) => chain.startsWith(prefix))) return 'nftables';
   return null;
+}
+
+const indexesByMode = new WeakMap<SnapshotData, Map<KubeProxyChainRef['mode'], Map<string, KubeProxyChainRef>>>();
+
+/**
+ * buildKubeProxyChainIndex of a snapshot's Services in one mode, built once per snapshot
+ * (snapshots are treated as immutable): the trace context and the diff share it.
+ */
+export function kubeProxyChainIndexOf(snapshot: SnapshotData, mode: KubeProxyChainRef['mode']): Map<string, KubeProxyChainRef> {
+  let byMode = indexesByMode.get(snapshot);
+  if (!byMode) indexesByMode.set(snapshot, (byMode = new Map()));
+  let index = byMode.get(mode);
+  if (!index) byMode.set(mode, (index = buildKubeProxyChainIndex(snapshot.cluster.services, snapshot.cluster.endpointSlices, mode)));
+  return index;
 }
 
 /**

@@ -11,6 +11,7 @@ import { diffCounters } from '../../../renderer/src/analysis/diff/counters';
 import { chainNames, indexNodeRules, IndexedRule, ruleDisplay, ruleKey, type NodeRuleIndex } from '../../../renderer/src/analysis/diff/rule-index';
 import { diffRules, type ChainMatch } from '../../../renderer/src/analysis/diff/rules';
 import { snapshotView } from '../../../renderer/src/analysis/diff/snapshot-view';
+import { traceContext } from '../../../renderer/src/analysis/trace/context';
 import type { SnapshotData } from '../../../renderer/src/analysis/model';
 import { clusterSnapshot, sepChain, svcChain, type ClusterSpec, type ServiceSpec } from './diff-fixtures';
 
@@ -175,5 +176,15 @@ describe('unchanged cluster lists', () => {
     renamed.cluster.pods[0].nodeName = 'node-0';
     expect(clusterUnchanged(a, renamed).pods).toBe(false);
     expect(diffSnapshots(a, renamed).sections.pods.map((c) => c.kind)).toEqual(['changed']);
+  });
+});
+
+describe('kube-proxy chain names', () => {
+  it('are indexed once per snapshot and mode, shared by the diff and the trace context', () => {
+    const a = build();
+    const fromView = snapshotView(a).chainRefsOf('iptables');
+    expect(fromView.size).toBeGreaterThan(0);
+    expect(traceContext(a).chainRefsOf('iptables')).toBe(fromView);
+    expect(traceContext(a).chainRefsOf('nftables')).not.toBe(fromView);
   });
 });

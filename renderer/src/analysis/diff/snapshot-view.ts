@@ -4,7 +4,7 @@
 // plus the context's pod and endpoint lookups only when the cluster objects they are built from
 // changed (see ClusterUnchanged). So each part is built on first use, the context included.
 
-import { buildKubeProxyChainIndex, type KubeProxyChainRef } from '../kubeproxy-names';
+import { kubeProxyChainIndexOf, type KubeProxyChainRef } from '../kubeproxy-names';
 import type { NodeData, SnapshotData } from '../model';
 import { traceContext, type TraceContext } from '../trace/context';
 import { correlateVeths, type VethCorrelation } from '../veths';
@@ -14,7 +14,6 @@ export class SnapshotView {
   readonly nodes: ReadonlyMap<string, NodeData>;
   #context: TraceContext | undefined;
   #veths: VethCorrelation | undefined;
-  readonly #chainRefs = new Map<KubeProxyChainRef['mode'], Map<string, KubeProxyChainRef>>();
 
   constructor(snapshot: SnapshotData) {
     this.snapshot = snapshot;
@@ -33,15 +32,8 @@ export class SnapshotView {
     return this.#veths;
   }
 
-  /** kube-proxy's chain names of one mode (ChainRefSource): the context's lookup, without the context */
-  readonly chainRefsOf = (mode: KubeProxyChainRef['mode']): Map<string, KubeProxyChainRef> => {
-    let refs = this.#chainRefs.get(mode);
-    if (!refs) {
-      refs = buildKubeProxyChainIndex(this.snapshot.cluster.services, this.snapshot.cluster.endpointSlices, mode);
-      this.#chainRefs.set(mode, refs);
-    }
-    return refs;
-  };
+  /** kube-proxy's chain names of one mode (ChainRefSource): the index the context shares, without building the context */
+  readonly chainRefsOf = (mode: KubeProxyChainRef['mode']): Map<string, KubeProxyChainRef> => kubeProxyChainIndexOf(this.snapshot, mode);
 }
 
 const views = new WeakMap<SnapshotData, SnapshotView>();

@@ -2,7 +2,7 @@
 // netfilter and routing indexes, pods and endpoints by address, nodes by address / pod CIDR /
 // VTEP MAC, kube-proxy's chain names, the veth correlation and who announces each LB address.
 
-import { buildKubeProxyChainIndex, kubeProxyChainMode, type KubeProxyChainRef } from '../kubeproxy-names';
+import { buildKubeProxyChainIndex, kubeProxyChainIndexOf, kubeProxyChainMode, type KubeProxyChainRef } from '../kubeproxy-names';
 import type { KubeEndpointSlice, KubeEvent, KubeNode, KubePod, KubeService, NodeData, SnapshotData, SourceRef } from '../model';
 import { correlateVeths, type VethCorrelation, type VethMatch } from '../veths';
 import { canonicalIp, maskAddr, maskV4, parseCidr, parseIp, type Cidr } from './ip';
@@ -251,7 +251,6 @@ function buildContext(snapshot: SnapshotData): TraceContext {
   const veths = correlateVeths(snapshot);
   const { services, endpointSlices } = snapshot.cluster;
   let chainRefs: Map<string, KubeProxyChainRef> | undefined;
-  const byMode = new Map<KubeProxyChainRef['mode'], Map<string, KubeProxyChainRef>>();
   return {
     snapshot,
     captured,
@@ -271,14 +270,7 @@ function buildContext(snapshot: SnapshotData): TraceContext {
       chainRefs ??= buildKubeProxyChainIndex(services, endpointSlices);
       return chainRefs;
     },
-    chainRefsOf(mode) {
-      let refs = byMode.get(mode);
-      if (!refs) {
-        refs = buildKubeProxyChainIndex(services, endpointSlices, mode);
-        byMode.set(mode, refs);
-      }
-      return refs;
-    },
+    chainRefsOf: (mode) => kubeProxyChainIndexOf(snapshot, mode),
     chainOwners: new Map(),
     veths,
     announcers: buildAnnouncers(snapshot),
