@@ -1,5 +1,6 @@
-import type { ClusterData, SourceRef } from '../../renderer/src/analysis/model';
+import type { ClusterData } from '../../renderer/src/analysis/model';
 import type { SqlValue } from '../sql';
+import { flagColumn, jsonColumn, sourceColumns } from './column-values';
 
 // The cluster tables' rows exactly as the importer binds them: per table, one flat list of values,
 // row after row, each row led by the index of its parent row (0, the snapshot, for top-level
@@ -65,38 +66,35 @@ export const rowWidth = (table: ClusterTable) => 1 + table.columns.length;
 /** The parent index of a top-level table's rows: they all belong to the one snapshot. */
 const SNAPSHOT = 0;
 
-const json = (value: unknown) => JSON.stringify(value);
-const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
-const source = (s: SourceRef) => [s.file, s.line, s.pointer ?? null] as const;
 
 /** Encodes parsed cluster records as the rows of the cluster tables, in CLUSTER_TABLES' column order. */
 export function clusterRows(cluster: ClusterData): ClusterRows {
   const rows: ClusterRows = { services: [], servicePorts: [], endpointSlices: [], endpoints: [], pods: [], nodes: [], events: [] };
   cluster.services.forEach((svc, index) => {
     rows.services.push(
-      SNAPSHOT, svc.namespace, svc.name, svc.uid, svc.type, json(svc.clusterIPs), json(svc.externalIPs), json(svc.loadBalancerIPs),
-      json(svc.loadBalancerSourceRanges), svc.selector ? json(svc.selector) : null, svc.externalTrafficPolicy, svc.internalTrafficPolicy,
-      svc.sessionAffinity, svc.sessionAffinityTimeout, svc.healthCheckNodePort, svc.externalName, json(svc.annotations), ...source(svc.source),
+      SNAPSHOT, svc.namespace, svc.name, svc.uid, svc.type, jsonColumn(svc.clusterIPs), jsonColumn(svc.externalIPs), jsonColumn(svc.loadBalancerIPs),
+      jsonColumn(svc.loadBalancerSourceRanges), svc.selector ? jsonColumn(svc.selector) : null, svc.externalTrafficPolicy, svc.internalTrafficPolicy,
+      svc.sessionAffinity, svc.sessionAffinityTimeout, svc.healthCheckNodePort, svc.externalName, jsonColumn(svc.annotations), ...sourceColumns(svc.source),
     );
     svc.ports.forEach((p, i) => rows.servicePorts.push(index, i, p.name, p.protocol, p.port, p.targetPort === null ? null : String(p.targetPort), p.nodePort));
   });
   cluster.endpointSlices.forEach((slice, index) => {
     rows.endpointSlices.push(
-      SNAPSHOT, slice.namespace, slice.name, slice.serviceName, slice.addressType, slice.legacy ? 1 : 0, json(slice.ports), ...source(slice.source),
+      SNAPSHOT, slice.namespace, slice.name, slice.serviceName, slice.addressType, slice.legacy ? 1 : 0, jsonColumn(slice.ports), ...sourceColumns(slice.source),
     );
     slice.endpoints.forEach((e, i) =>
-      rows.endpoints.push(index, i, json(e.addresses), flag(e.ready), flag(e.serving), flag(e.terminating), e.nodeName, e.podNamespace, e.podName, e.zone),
+      rows.endpoints.push(index, i, jsonColumn(e.addresses), flagColumn(e.ready), flagColumn(e.serving), flagColumn(e.terminating), e.nodeName, e.podNamespace, e.podName, e.zone),
     );
   });
   for (const p of cluster.pods) {
     rows.pods.push(
-      SNAPSHOT, p.namespace, p.name, p.uid, p.nodeName, json(p.podIPs), p.hostIP, p.hostNetwork ? 1 : 0, p.phase, json(p.labels), json(p.containers), ...source(p.source),
+      SNAPSHOT, p.namespace, p.name, p.uid, p.nodeName, jsonColumn(p.podIPs), p.hostIP, p.hostNetwork ? 1 : 0, p.phase, jsonColumn(p.labels), jsonColumn(p.containers), ...sourceColumns(p.source),
     );
   }
-  for (const n of cluster.nodes) rows.nodes.push(SNAPSHOT, n.name, json(n.addresses), json(n.podCIDRs), json(n.annotations), json(n.labels), ...source(n.source));
+  for (const n of cluster.nodes) rows.nodes.push(SNAPSHOT, n.name, jsonColumn(n.addresses), jsonColumn(n.podCIDRs), jsonColumn(n.annotations), jsonColumn(n.labels), ...sourceColumns(n.source));
   for (const e of cluster.events) {
     rows.events.push(
-      SNAPSHOT, e.namespace, e.involvedKind, e.involvedNamespace, e.involvedName, e.type, e.reason, e.message, e.component, e.count, e.lastTimestamp, ...source(e.source),
+      SNAPSHOT, e.namespace, e.involvedKind, e.involvedNamespace, e.involvedName, e.type, e.reason, e.message, e.component, e.count, e.lastTimestamp, ...sourceColumns(e.source),
     );
   }
   return rows;

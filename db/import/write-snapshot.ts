@@ -1,9 +1,10 @@
 import type { Statement } from 'better-sqlite3';
-import type { NodeData, NftRuleset, SourceRef } from '../../renderer/src/analysis/model';
+import type { NodeData, NftRuleset } from '../../renderer/src/analysis/model';
 import type { WritableDB } from '../connection';
 import { sql, sqlId, type SqlValue } from '../sql';
 import { BatchedInsert } from './batched-insert';
 import { CLUSTER_TABLES, rowWidth, type ClusterRows, type ClusterTable } from './cluster-rows';
+import { jsonColumn, sourceColumns } from './column-values';
 import type { ParsedBundle, ParsedRuleset } from './parse-bundle';
 import { finalVerdict } from './rule-columns';
 
@@ -14,8 +15,6 @@ export interface WriteProgress {
 /** A parsed bundle as the importer writes it: the cluster already encoded as table rows. */
 export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows };
 
-const json = (value: unknown) => JSON.stringify(value);
-const src = (s: SourceRef) => [s.file, s.line, s.pointer ?? null] as const;
 
 /**
  * Statements prepared once per import. Every insert of the import goes through these; SQL lives
@@ -96,7 +95,7 @@ export function writeSnapshot(
       parsed.source.sizeBytes,
       manifest?.formatVersion ?? null,
       manifest?.collector ? `${manifest.collector.name} ${manifest.collector.version}`.trim() : null,
-      manifest ? json(manifest) : null,
+      manifest ? jsonColumn(manifest) : null,
     ).lastInsertRowid,
   );
 
@@ -140,9 +139,9 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, lastRu
     const tableId = Number(s.table.run(rulesetId, table.family, table.name, table.comment, table.source.line, table.source.pointer ?? null).lastInsertRowid);
     for (const set of table.sets) {
       const setId = Number(
-        s.set.run(tableId, set.name, set.kind, set.keyType, set.dataType, json(set.flags), set.comment, set.source.line, set.source.pointer ?? null).lastInsertRowid,
+        s.set.run(tableId, set.name, set.kind, set.keyType, set.dataType, jsonColumn(set.flags), set.comment, set.source.line, set.source.pointer ?? null).lastInsertRowid,
       );
-      set.elements.forEach((element, i) => s.element.run(setId, i, json(element)));
+      set.elements.forEach((element, i) => s.element.run(setId, i, jsonColumn(element)));
       tick(set.elements.length + 1);
     }
     // The table's chains go in first, so that its rules' foreign keys find them.
@@ -177,25 +176,25 @@ function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, lastRu
 }
 
 function writeNode(s: Prepared, snapshotId: number, node: NodeData, rulesetId: number | null, rulesetFile: string | null, tick: (n?: number) => void): void {
-  const nodeId = Number(s.node.run(snapshotId, node.name, rulesetId, rulesetFile, json(node.sysctls)).lastInsertRowid);
+  const nodeId = Number(s.node.run(snapshotId, node.name, rulesetId, rulesetFile, jsonColumn(node.sysctls)).lastInsertRowid);
   const writeLinks = (netns: string | null, interfaces: NodeData['interfaces'], addresses: NodeData['addresses'], routes: NodeData['routes']) => {
     for (const i of interfaces) {
-      s.iface.run(nodeId, netns, i.ifindex, i.name, i.kind, i.mtu, i.mac, i.state, json(i.flags), i.master, i.peerIfindex, i.linkNetnsName, i.linkNetnsId, i.vxlan ? json(i.vxlan) : null, ...src(i.source));
+      s.iface.run(nodeId, netns, i.ifindex, i.name, i.kind, i.mtu, i.mac, i.state, jsonColumn(i.flags), i.master, i.peerIfindex, i.linkNetnsName, i.linkNetnsId, i.vxlan ? jsonColumn(i.vxlan) : null, ...sourceColumns(i.source));
     }
-    for (const a of addresses) s.address.run(nodeId, netns, a.ifname, a.ifindex, a.family, a.address, a.prefixLen, a.scope, ...src(a.source));
+    for (const a of addresses) s.address.run(nodeId, netns, a.ifname, a.ifindex, a.family, a.address, a.prefixLen, a.scope, ...sourceColumns(a.source));
     for (const r of routes) {
-      s.route.run(nodeId, netns, r.family, r.table, r.type, r.dst, r.gateway, r.dev, r.protocol, r.scope, r.prefsrc, r.metric, json(r.flags), ...src(r.source));
+      s.route.run(nodeId, netns, r.family, r.table, r.type, r.dst, r.gateway, r.dev, r.protocol, r.scope, r.prefsrc, r.metric, jsonColumn(r.flags), ...sourceColumns(r.source));
     }
     tick(interfaces.length + addresses.length + routes.length);
   };
   writeLinks(null, node.interfaces, node.addresses, node.routes);
   for (const ns of node.namespaces) writeLinks(ns.name, ns.interfaces, ns.addresses, ns.routes);
-  for (const r of node.ipRules) s.ipRule.run(nodeId, r.family, r.priority, r.src, r.dst, r.fwmark, r.iif, r.oif, r.table, r.action, r.not ? 1 : 0, ...src(r.source));
-  for (const n of node.neighbours) s.neighbour.run(nodeId, n.dst, n.dev, n.lladdr, json(n.state), ...src(n.source));
-  for (const f of node.fdb) s.fdb.run(nodeId, f.mac, f.dev, f.dst, f.master, f.vlan, json(f.flags), f.state, ...src(f.source));
+  for (const r of node.ipRules) s.ipRule.run(nodeId, r.family, r.priority, r.src, r.dst, r.fwmark, r.iif, r.oif, r.table, r.action, r.not ? 1 : 0, ...sourceColumns(r.source));
+  for (const n of node.neighbours) s.neighbour.run(nodeId, n.dst, n.dev, n.lladdr, jsonColumn(n.state), ...sourceColumns(n.source));
+  for (const f of node.fdb) s.fdb.run(nodeId, f.mac, f.dev, f.dst, f.master, f.vlan, jsonColumn(f.flags), f.state, ...sourceColumns(f.source));
   const captured = new Set(node.namespaces.map((ns) => ns.name));
   for (const ns of node.netns) s.netns.run(nodeId, ns.name, ns.nsid, ns.name !== null && captured.has(ns.name) ? 1 : 0, ns.source.file, ns.source.line);
-  for (const b of node.sandboxes) s.sandbox.run(nodeId, b.id, b.podName, b.namespace, b.podUid, b.state, b.netnsPath, b.ip, ...src(b.source));
+  for (const b of node.sandboxes) s.sandbox.run(nodeId, b.id, b.podName, b.namespace, b.podUid, b.state, b.netnsPath, b.ip, ...sourceColumns(b.source));
   tick(node.ipRules.length + node.neighbours.length + node.fdb.length + node.netns.length + node.sandboxes.length);
 }
 
