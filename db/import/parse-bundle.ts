@@ -13,6 +13,7 @@ import { ImportError } from './errors';
 import { readManifest, type Manifest, type ManifestFile } from './manifest';
 import { sha256, readBundleSource, type BundleSource, type ReadOptions } from './archive';
 import { FILE_PARSERS, type ParsedValue } from './file-parsers';
+import { readNodeRuleset, RULESET_PREFERENCE } from './node-ruleset';
 
 export interface BundleFile {
   path: string;
@@ -52,28 +53,6 @@ export interface ParseBundleOptions {
   keepGoing?: boolean;
   /** node name for a loose file */
   looseNode?: string;
-}
-
-/** Ruleset sources in order of preference when they are equally complete. */
-const RULESET_PREFERENCE: RulesetFormat[] = ['nft-json', 'nft-text', 'iptables-save'];
-
-function unknownStatements(ruleset: NftRuleset): number {
-  let n = 0;
-  for (const table of ruleset.tables) {
-    for (const chain of table.chains) for (const rule of chain.rules) for (const st of rule.statements) if (st.kind === 'unknown') n++;
-  }
-  return n;
-}
-
-/**
- * nft's JSON is exact for native nftables rules, but for iptables-nft tables nft 1.0.6 prints only
- * `xt` stubs where its text shows the translation (probabilities, DNAT targets, marks). So the
- * source that left the fewest statements unparsed wins, and the preference order breaks ties.
- */
-function chooseRuleset(candidates: ParsedRuleset[]): ParsedRuleset {
-  const ranked = candidates.map((c) => ({ c, unknown: unknownStatements(c.ruleset), rank: RULESET_PREFERENCE.indexOf(c.format) }));
-  ranked.sort((a, b) => a.unknown - b.unknown || a.rank - b.rank);
-  return ranked[0].c;
 }
 
 function emptyNode(name: string): NodeData {
@@ -183,7 +162,13 @@ export interface ParsedNodes {
 /** Parses the per-node files of a bundle and everything else that is not a cluster file. */
 export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = {}): ParsedNodes {
   const { manifest, files } = bundle;
-  const diagnostics: Diagnostic[] = [];
+  // Per file, so that they come out in file order although the rulesets are read last.
+  const fileDiagnostics = new Map<BundleFile, Diagnostic[]>();
+  const diagnosticsOf = (file: BundleFile) => {
+    let list = fileDiagnostics.get(file);
+    if (!list) fileDiagnostics.set(file, (list = []));
+    return list;
+  };
   const nodes = new Map<string, NodeData>();
   const nodeOf = (name: string) => {
     let node = nodes.get(name);
@@ -193,21 +178,20 @@ export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = 
   for (const name of manifest?.nodes ?? []) nodeOf(name);
 
   const namespaces = new Map<string, NamespaceCapture>();
-  const rulesetCandidates = new Map<string, ParsedRuleset[]>();
+  const rulesetFiles = new Map<string, BundleFile[]>();
   const inspected = new Map<string, Sandbox[]>();
   const parseCache = new Map<string, ParseResult<ParsedValue>>();
 
   for (const file of files) {
     if (isClusterFile(file)) continue;
-    const value = parseFile(file, opts, parseCache, diagnostics);
+    if (RULESET_FORMATS.has(file.kind) && file.node !== null) {
+      const list = rulesetFiles.get(file.node) ?? [];
+      list.push(file);
+      rulesetFiles.set(file.node, list);
+      continue;
+    }
+    const value = parseFile(file, opts, parseCache, diagnosticsOf(file));
     switch (value?.kind) {
-      case 'ruleset': {
-        const list = rulesetCandidates.get(file.node!) ?? [];
-        list.push({ ruleset: value.records, hash: file.hash, format: file.kind as RulesetFormat, file: file.path });
-        rulesetCandidates.set(file.node!, list);
-        nodeOf(file.node!);
-        break;
-      }
       case 'interfaces':
       case 'addresses':
       case 'routes': {
@@ -247,14 +231,28 @@ export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = 
   }
 
   const rulesets = new Map<string, ParsedRuleset>();
-  for (const [name, candidates] of rulesetCandidates) {
-    const chosen = chooseRuleset(candidates);
+  for (const [name, candidates] of rulesetFiles) {
+    const chosen = readNodeRuleset(
+      candidates,
+      (file) => {
+        const value = parseFile(file, opts, parseCache, diagnosticsOf(file));
+        return value?.kind === 'ruleset' ? value.records : null;
+      },
+      (file, used) => {
+        diagnosticsOf(file).push(
+          ...collectionDiagnostics(file),
+          diagnostic(file.path, 'info', 'not-analysed', `kept unparsed: ${used.path} renders the same rules, all of them understood`),
+        );
+      },
+    );
+    if (!chosen) continue;
     rulesets.set(name, chosen);
     nodeOf(name).ruleset = chosen.ruleset;
   }
   for (const [name, sandboxes] of inspected) mergeSandboxes(nodeOf(name), sandboxes);
 
   const nodeList = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const diagnostics = files.flatMap((file) => fileDiagnostics.get(file) ?? []);
   diagnostics.push(...missingPieces(nodeList, files, bundle.source.kind));
   return { nodes: nodeList, rulesets, diagnostics };
 }
@@ -270,11 +268,7 @@ function parseFile(
   parseCache: Map<string, ParseResult<ParsedValue>>,
   diagnostics: Diagnostic[],
 ): ParsedValue | null {
-  if (file.exitCode !== null && file.exitCode !== 0) {
-    diagnostics.push(
-      diagnostic(file.path, 'warning', 'command-failed', `\`${file.command ?? 'collector command'}\` exited with ${file.exitCode}`, file.stderr || null),
-    );
-  }
+  diagnostics.push(...collectionDiagnostics(file));
   const parser = FILE_PARSERS[file.kind];
   if (!parser) {
     if (file.kind === 'ipvsadm') {
@@ -304,6 +298,12 @@ function parseFile(
   return result.value;
 }
 
+/** What went wrong collecting the file (its command failed), whether or not it is parsed. */
+function collectionDiagnostics(file: BundleFile): Diagnostic[] {
+  if (file.exitCode === null || file.exitCode === 0) return [];
+  return [diagnostic(file.path, 'warning', 'command-failed', `\`${file.command ?? 'collector command'}\` exited with ${file.exitCode}`, file.stderr || null)];
+}
+
 function classifyFiles(source: BundleSource, manifestFiles: Map<string, ManifestFile>, looseNode: string): BundleFile[] {
   return [...source.entries]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -331,6 +331,7 @@ function classifyFiles(source: BundleSource, manifestFiles: Map<string, Manifest
 }
 
 const CLUSTER_KINDS = new Set<FileKind>(['services', 'endpointslices', 'endpoints', 'pods', 'nodes', 'events']);
+const RULESET_FORMATS: ReadonlySet<FileKind> = new Set(RULESET_PREFERENCE);
 
 /** crictl inspectp fills in what `crictl pods` lacks: the netns path and the pod IP. */
 function mergeSandboxes(node: NodeData, inspected: Sandbox[]): void {

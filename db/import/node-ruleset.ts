@@ -1,0 +1,82 @@
+import type { NftRuleset } from '../../renderer/src/analysis/model';
+import type { BundleFile, ParsedRuleset, RulesetFormat } from './parse-bundle';
+
+// A node's rules can come in up to three renderings: nft's text, nft's JSON and iptables-save.
+// nft's JSON is exact for native nftables rules, but for iptables-nft tables nft 1.0.6 prints
+// only `xt` stubs where its text shows the translation (probabilities, DNAT targets, marks). So
+// the rendering that left the fewest statements unparsed is used, and the preference order breaks
+// ties.
+//
+// A rendering with nothing left unparsed cannot be beaten by a less preferred one, so the
+// renderings are read in order of preference and reading stops at the first complete one: the
+// others are kept as files, unparsed. On a 5,000-Service node each rendering holds ~200,000
+// rules, and reading the second one cost as much as all the rest of the import. A JSON rendering
+// that visibly holds `xt` stubs cannot be complete: it is read last, after the text that
+// translates them.
+
+/** Ruleset renderings in order of preference when they are equally complete. */
+export const RULESET_PREFERENCE: readonly RulesetFormat[] = ['nft-json', 'nft-text', 'iptables-save'];
+
+/**
+ * Reads a node's ruleset files and returns the rendering to use (null when none holds a
+ * ruleset). `read` parses one file (null when it holds none); `skipped` hears of each file left
+ * unread and of the one used instead.
+ */
+export function readNodeRuleset(
+  files: readonly BundleFile[],
+  read: (file: BundleFile) => NftRuleset | null,
+  skipped: (file: BundleFile, used: BundleFile) => void,
+): ParsedRuleset | null {
+  const order = [...files].sort((a, b) => readingRank(a) - readingRank(b));
+  const candidates: { parsed: ParsedRuleset; unknown: number }[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const file = order[i];
+    const ruleset = read(file);
+    if (ruleset === null) continue;
+    const unknown = unknownStatements(ruleset);
+    candidates.push({ parsed: { ruleset, hash: file.hash, format: file.kind as RulesetFormat, file: file.path }, unknown });
+    if (unknown === 0) {
+      for (const rest of order.slice(i + 1)) skipped(rest, file);
+      break;
+    }
+  }
+  candidates.sort((a, b) => a.unknown - b.unknown || preferenceRank(a.parsed.format) - preferenceRank(b.parsed.format));
+  return candidates[0]?.parsed ?? null;
+}
+
+function preferenceRank(format: RulesetFormat): number {
+  return RULESET_PREFERENCE.indexOf(format);
+}
+
+/** The preference rank, except that a JSON rendering holding `xt` stubs comes after all others. */
+function readingRank(file: BundleFile): number {
+  const format = file.kind as RulesetFormat;
+  return format === 'nft-json' && holdsXtStubs(file.content) ? RULESET_PREFERENCE.length : preferenceRank(format);
+}
+
+function unknownStatements(ruleset: NftRuleset): number {
+  let n = 0;
+  for (const table of ruleset.tables) {
+    for (const chain of table.chains) for (const rule of chain.rules) for (const st of rule.statements) if (st.kind === 'unknown') n++;
+  }
+  return n;
+}
+
+const XT_KEY = Buffer.from('"xt"');
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+const isBlank = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+
+/**
+ * Whether nft JSON holds an `"xt":` key: an iptables-nft extension it cannot show. Searched in
+ * the raw bytes (tens of MB), without parsing. A quote escaped inside a string does not count.
+ */
+export function holdsXtStubs(json: Buffer): boolean {
+  for (let at = json.indexOf(XT_KEY); at >= 0; at = json.indexOf(XT_KEY, at + 1)) {
+    if (at > 0 && json[at - 1] === BACKSLASH) continue;
+    let next = at + XT_KEY.length;
+    while (isBlank(json[next])) next++;
+    if (json[next] === COLON) return true;
+  }
+  return false;
+}
