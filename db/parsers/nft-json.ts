@@ -453,6 +453,8 @@ class JsonParser {
   private readonly sink = new IssueSink();
   private readonly tables = new Map<string, NftTable>();
   private readonly chains = new Map<string, NftChain>();
+  /** The chain the last rule went to (nft lists a chain's rules one after the other); reset as chains are added. */
+  private lastChain: { family: unknown; table: unknown; name: unknown; chain: NftChain | undefined } | null = null;
   /** xt stubs are reported once per distinct text: an iptables-nft ruleset repeats them on most rules */
   private readonly reportedXt = new Set<string>();
 
@@ -565,17 +567,26 @@ class JsonParser {
     };
     table.chains.push(chain);
     this.chains.set(`${table.family} ${table.name} ${name}`, chain);
+    this.lastChain = null;
+  }
+
+  private chainOf(body: JsonObject): NftChain | undefined {
+    const last = this.lastChain;
+    if (last !== null && last.name === body.chain && last.table === body.table && last.family === body.family) return last.chain;
+    const chain = this.chains.get(`${str(body.family)} ${str(body.table)} ${str(body.chain)}`);
+    this.lastChain = { family: body.family, table: body.table, name: body.chain, chain };
+    return chain;
   }
 
   private rule(body: JsonObject, index: number): void {
-    const chain = this.chains.get(`${str(body.family)} ${str(body.table)} ${str(body.chain)}`);
+    const chain = this.chainOf(body);
     if (chain === undefined) {
       this.issue('missing-field', index, `rule for unknown chain ${str(body.family)} ${str(body.table)} ${str(body.chain)}`);
       return;
     }
     const exprs = Array.isArray(body.expr) ? body.expr : [];
     const family = str(body.family) ?? '';
-    const statements = exprs.map((expr, i) => this.statement(expr, family, `${this.pointer(index)}/rule/expr/${i}`));
+    const statements = exprs.map((expr, i) => this.statement(expr, family, index, i));
     const comment = str(body.comment);
     if (comment !== null) statements.push({ kind: 'comment', text: comment });
     const counterStmt = statements.find((s) => s.kind === 'counter');
@@ -592,23 +603,29 @@ class JsonParser {
     chain.rules.push(rule);
   }
 
-  private statement(expr: Json, family: string, pointer: string): NftStatement {
-    const text = JSON.stringify(expr);
-    if (!isObject(expr)) {
-      this.sink.report('unknown-statement', 0, `${pointer}: ${text}`, { col: 0 });
+  /**
+   * The statement of the `exprIndex`th expression of the rule at `index`. Its JSON text and its
+   * pointer are built only for a statement that is not understood: a ruleset has hundreds of
+   * thousands of the others.
+   */
+  private statement(expr: Json, family: string, index: number, exprIndex: number): NftStatement {
+    const pointer = () => `${this.pointer(index)}/rule/expr/${exprIndex}`;
+    const unknown = (): NftStatement => {
+      const text = JSON.stringify(expr);
+      this.sink.report('unknown-statement', 0, `${pointer()}: ${text}`, { col: 0 });
       return { kind: 'unknown', text };
-    }
+    };
+    if (!isObject(expr)) return unknown();
     try {
       const stmt = statement(expr, family);
       if (stmt.kind === 'unknown' && !this.reportedXt.has(stmt.text)) {
         this.reportedXt.add(stmt.text);
-        this.sink.report('unknown-statement', 0, `${pointer}: ${stmt.text}`, { col: 0, severity: 'info' });
+        this.sink.report('unknown-statement', 0, `${pointer()}: ${stmt.text}`, { col: 0, severity: 'info' });
       }
       return stmt;
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
-      this.sink.report('unknown-statement', 0, `${pointer}: ${text}`, { col: 0 });
-      return { kind: 'unknown', text };
+      return unknown();
     }
   }
 

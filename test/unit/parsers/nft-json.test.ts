@@ -269,6 +269,16 @@ describe('parseNftJson diagnostics', () => {
     ]);
     expect(result.value.tables[0].chains[0]).toMatchObject({ device: 'eth0,eth1', policy: 'drop', rules: [{ text: 'accept' }] });
   });
+
+  it('puts the rules of a chain listed after some of them into it, once it is listed', () => {
+    const rule = (handle: number) => ({ rule: { family: 'ip', table: 't', chain: 'c', handle, expr: [{ accept: null }] } });
+    const text = JSON.stringify({
+      nftables: [{ table: { family: 'ip', name: 't', handle: 1 } }, rule(3), { chain: { family: 'ip', table: 't', name: 'c', handle: 2 } }, rule(4), rule(5)],
+    });
+    const result = parseNftJson(text, { file: 'j.json' });
+    expect(result.issues.map((i) => i.detail)).toEqual(['/nftables/1: rule for unknown chain ip t c']);
+    expect(result.value.tables[0].chains[0].rules.map((r) => r.handle)).toEqual([4, 5]);
+  });
 });
 
 /** What both parsers must agree on: chain shapes, rule counts, counters and jump/goto targets. */
