@@ -16,6 +16,7 @@ import type {
 } from '../../renderer/src/analysis/model';
 import { isObject, type JsonObject } from './common';
 import { IssueSink, type ParseOptions } from './issues';
+import { stringEnd } from './json-text';
 
 // ---------------------------------------------------------------------------------------------
 // JSON with positions
@@ -214,15 +215,8 @@ function locateItems(text: string): { rootLine: number; itemLines: number[] } | 
     }
     switch (c) {
       case 34: {
-        // JSON.parse accepted the text: strings hold no raw line breaks, and a quote preceded by
-        // an odd number of backslashes is escaped.
-        let end = text.indexOf('"', i + 1);
-        for (;;) {
-          let backslashes = 0;
-          while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
-          if (backslashes % 2 === 0) break;
-          end = text.indexOf('"', end + 1);
-        }
+        // JSON.parse accepted the text: every string closes, and holds no raw line breaks.
+        const end = stringEnd(text, i);
         if (depth === 1 && rootIsObject) lastRootString = text.slice(i + 1, end);
         i = end;
         break;

@@ -21,6 +21,7 @@ import type {
   ParseResult,
 } from '../../renderer/src/analysis/model';
 import { IssueSink, type ParseOptions } from './issues';
+import { singleArrayElements } from './json-text';
 import {
   formatMark,
   isMarkSelector,
@@ -460,6 +461,24 @@ class JsonParser {
 
   constructor(private readonly file: string) {}
 
+  /**
+   * The items of `{"nftables": [ … ]}`, each parsed on its own from `[start, end, …]`
+   * (singleArrayElements). Null when one is not valid JSON: then the whole text is for parse(),
+   * which says where it is broken.
+   */
+  parseElements(text: string, elements: readonly number[]): ParseResult<NftRuleset> | null {
+    for (let k = 0; k < elements.length; k += 2) {
+      let item: Json;
+      try {
+        item = JSON.parse(text.slice(elements[k], elements[k + 1])) as Json;
+      } catch {
+        return null;
+      }
+      this.item(item, k / 2);
+    }
+    return this.result();
+  }
+
   parse(text: string): ParseResult<NftRuleset> {
     let root: Json;
     try {
@@ -662,5 +681,9 @@ class JsonParser {
 
 /** Parses `nft -j list ruleset` output. Never throws on bad input. */
 export function parseNftJson(text: string, opts: ParseOptions): ParseResult<NftRuleset> {
-  return new JsonParser(opts.file).parse(text);
+  // `nft -j` prints one object per table, chain, rule, …: read one at a time, each is garbage
+  // once turned into the model, where a whole-document parse of a 200k-rule ruleset holds ~0.5 GB.
+  const elements = singleArrayElements(text, 'nftables');
+  const byElement = elements && new JsonParser(opts.file).parseElements(text, elements);
+  return byElement ?? new JsonParser(opts.file).parse(text);
 }
