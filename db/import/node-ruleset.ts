@@ -28,19 +28,22 @@ export function readNodeRuleset(
   skipped: (file: BundleFile, used: BundleFile) => void,
 ): ParsedRuleset | null {
   const order = [...files].sort((a, b) => readingRank(a) - readingRank(b));
-  const candidates: { parsed: ParsedRuleset; unknown: number }[] = [];
+  const candidates: { parsed: ParsedRuleset; empty: boolean; unknown: number }[] = [];
   for (let i = 0; i < order.length; i++) {
     const file = order[i];
     const ruleset = read(file);
     if (ruleset === null) continue;
+    // No tables at all is what a file that could not be read at all (malformed JSON imported with
+    // --keep-going) leaves: it is used only when nothing else is there.
+    const empty = ruleset.tables.length === 0;
     const unknown = unknownStatements(ruleset);
-    candidates.push({ parsed: { ruleset, hash: file.hash, format: file.kind as RulesetFormat, file: file.path }, unknown });
-    if (unknown === 0) {
+    candidates.push({ parsed: { ruleset, hash: file.hash, format: file.kind as RulesetFormat, file: file.path }, empty, unknown });
+    if (!empty && unknown === 0) {
       for (const rest of order.slice(i + 1)) skipped(rest, file);
       break;
     }
   }
-  candidates.sort((a, b) => a.unknown - b.unknown || preferenceRank(a.parsed.format) - preferenceRank(b.parsed.format));
+  candidates.sort((a, b) => Number(a.empty) - Number(b.empty) || a.unknown - b.unknown || preferenceRank(a.parsed.format) - preferenceRank(b.parsed.format));
   return candidates[0]?.parsed ?? null;
 }
 

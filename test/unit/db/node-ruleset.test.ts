@@ -118,6 +118,18 @@ describe('parseBundle with several renderings of a node’s rules', () => {
     ]);
   });
 
+  it('uses a complete text over a JSON rendering that could not be read at all (--keep-going)', () => {
+    const parsed = parseBundle(
+      source([
+        ['nodes/n1/nft-ruleset.json', Buffer.from('{"nftables": [{"table": ')],
+        ['nodes/n1/nft-ruleset.txt', NATIVE_TEXT],
+      ]),
+      { keepGoing: true },
+    );
+    expect(parsed.rulesets.get('n1')?.file).toBe('nodes/n1/nft-ruleset.txt');
+    expect(parsed.diagnostics.map((d) => [d.file, d.code])).toContainEqual(['nodes/n1/nft-ruleset.json', 'malformed-json']);
+  });
+
   it('keeps the diagnostics in file order although the rulesets are read after the other files', () => {
     const parsed = parseBundle(
       source([
