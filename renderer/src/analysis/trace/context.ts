@@ -76,6 +76,10 @@ function canonicalEndpointKey(ip: string, port: number): string {
   return `${ip}:${port}`;
 }
 
+function endpointRef(ep: KubeEndpointSlice['endpoints'][number], address: string, port: number | null): EndpointRef {
+  return { address, port, podNamespace: ep.podNamespace, podName: ep.podName, nodeName: ep.nodeName, ready: ep.ready };
+}
+
 function vtepMacOf(annotation: string | undefined): string | null {
   if (!annotation) return null;
   const m = /"VtepMAC"\s*:\s*"([0-9a-fA-F:]+)"/.exec(annotation);
@@ -110,6 +114,7 @@ function buildAnnouncers(snapshot: SnapshotData): Map<string, Announcer[]> {
   for (const [key, a] of layer2) byService.set(key, [a]);
   for (const [key, list] of bgp) if (!byService.has(key)) byService.set(key, list);
   for (const pod of snapshot.cluster.pods) {
+    if (!pod.name.startsWith('svclb-')) continue;
     const m = /^svclb-(.+)-[a-z0-9]{5,10}$/.exec(pod.name);
     if (!m || pod.nodeName === null) continue;
     for (const svc of snapshot.cluster.services) {
@@ -222,30 +227,21 @@ function buildContext(snapshot: SnapshotData): TraceContext {
     for (const ip of pod.podIPs) podsByIp.set(canonicalIp(ip), pod);
   }
   const endpointsByAddr = new Map<string, EndpointRef>();
+  const slicesByService = new Map<string, KubeEndpointSlice[]>();
   for (const slice of snapshot.cluster.endpointSlices) {
+    if (slice.serviceName !== null) {
+      const key = `${slice.namespace}/${slice.serviceName}`;
+      const list = slicesByService.get(key);
+      if (list) list.push(slice);
+      else slicesByService.set(key, [slice]);
+    }
     for (const ep of slice.endpoints) {
       for (const address of ep.addresses) {
         const ip = canonicalIp(address);
-        const ref = (port: number | null): EndpointRef => ({
-          address: ip,
-          port,
-          podNamespace: ep.podNamespace,
-          podName: ep.podName,
-          nodeName: ep.nodeName,
-          ready: ep.ready,
-        });
-        if (!endpointsByAddr.has(ip)) endpointsByAddr.set(ip, ref(null));
-        for (const p of slice.ports) endpointsByAddr.set(canonicalEndpointKey(ip, p.port), ref(p.port));
+        if (!endpointsByAddr.has(ip)) endpointsByAddr.set(ip, endpointRef(ep, ip, null));
+        for (const p of slice.ports) endpointsByAddr.set(canonicalEndpointKey(ip, p.port), endpointRef(ep, ip, p.port));
       }
     }
-  }
-  const slicesByService = new Map<string, KubeEndpointSlice[]>();
-  for (const slice of snapshot.cluster.endpointSlices) {
-    if (slice.serviceName === null) continue;
-    const key = `${slice.namespace}/${slice.serviceName}`;
-    const list = slicesByService.get(key);
-    if (list) list.push(slice);
-    else slicesByService.set(key, [slice]);
   }
   const clusterNodes = [...new Set([...snapshot.cluster.nodes.map((n) => n.name), ...captured.keys()])].sort();
   const veths = correlateVeths(snapshot);

@@ -23,6 +23,7 @@ import {
   buildSetIndex,
   canonical,
   dispatchCandidates,
+  endpointChoices,
   explicitRandom,
   isRecentRemnant,
   isStatisticRemnant,
@@ -34,6 +35,7 @@ import {
   type ChainIndex,
   type HookChain,
   type SetIndex,
+  type TableIndex,
   type ValueKind,
 } from './nft-index';
 import { interfaceAddress, isLocalAddress } from './routing';
@@ -63,7 +65,9 @@ export interface NfCursor {
 }
 
 export function cloneCursor(nf: NfCursor): NfCursor {
-  return { ...nf, stack: nf.stack.map((f) => ({ ...f })) };
+  const stack = new Array<Frame>(nf.stack.length);
+  for (let i = 0; i < stack.length; i++) stack[i] = { ...nf.stack[i] };
+  return { ...nf, stack };
 }
 
 export function newCursor(hook: string): NfCursor {
@@ -116,8 +120,9 @@ export interface RuleFacts {
   chain: ChainFacts;
   /** kube-proxy's endpoint choice when the rule text does not show it */
   random: RandomInfo | undefined;
-  /** the object and evidence of the rule's hops */
-  hop: { object: HopObject; evidence: SourceRef[] } | undefined;
+  /** the object and the evidence of the rule's hops (the evidence also of its forks) */
+  object: HopObject | undefined;
+  evidence: SourceRef[] | undefined;
   /** the text of the rule's own verdict (a map's verdicts are found per lookup) */
   verdictText: string | undefined;
   /** the chain the rule's own jump or goto enters (null: not in the table) */
@@ -129,10 +134,16 @@ export interface RuleFacts {
   dnat: { target: NatTarget; endpoint: EndpointRef | null } | undefined;
 }
 
-const chainFacts = new WeakMap<ChainIndex, ChainFacts>();
+/** Chain facts by table, then by the chain's position in it: one small lookup per chain entered, however many chains a table has. */
+const tableFacts = new WeakMap<TableIndex, (ChainFacts | undefined)[]>();
 
 function factsOf(w: Walk, chain: ChainIndex): ChainFacts {
-  let facts = chainFacts.get(chain);
+  let byPosition = tableFacts.get(chain.table);
+  if (!byPosition) {
+    byPosition = new Array<ChainFacts | undefined>(chain.table.table.chains.length);
+    tableFacts.set(chain.table, byPosition);
+  }
+  let facts = byPosition[chain.position];
   if (!facts) {
     const t = chain.table.table;
     facts = {
@@ -141,7 +152,7 @@ function factsOf(w: Walk, chain: ChainIndex): ChainFacts {
       owner: resolveChainOwner(w.ctx, chain.chain.name),
       rules: new Array<RuleFacts | undefined>(chain.chain.rules.length),
     };
-    chainFacts.set(chain, facts);
+    byPosition[chain.position] = facts;
   }
   return facts;
 }
@@ -152,8 +163,9 @@ function ruleFacts(chain: ChainFacts, pos: number): RuleFacts {
     facts = {
       rule: chain.index.chain.rules[pos],
       chain,
-      random: chain.index.random.get(pos),
-      hop: undefined,
+      random: endpointChoices(chain.index).get(pos),
+      object: undefined,
+      evidence: undefined,
       verdictText: undefined,
       jumpsTo: undefined,
       choiceFork: undefined,
@@ -165,16 +177,18 @@ function ruleFacts(chain: ChainFacts, pos: number): RuleFacts {
   return facts;
 }
 
-function ruleHopFacts(r: RuleFacts): { object: HopObject; evidence: SourceRef[] } {
-  if (!r.hop) {
+function ruleObject(r: RuleFacts): HopObject {
+  if (!r.object) {
     const { table, chain } = r.chain.index;
     const rule = r.rule;
-    r.hop = {
-      object: { type: 'nft-rule', family: table.table.family, table: table.table.name, chain: chain.name, position: rule.position, handle: rule.handle, text: rule.text },
-      evidence: [rule.source],
-    };
+    r.object = { type: 'nft-rule', family: table.table.family, table: table.table.name, chain: chain.name, position: rule.position, handle: rule.handle, text: rule.text };
   }
-  return r.hop;
+  return r.object;
+}
+
+function ruleEvidence(r: RuleFacts): SourceRef[] {
+  r.evidence ??= [r.rule.source];
+  return r.evidence;
 }
 
 function positionOf(frame: Frame): number | undefined {
@@ -212,14 +226,13 @@ export function enterChain(w: Walk, chain: ChainFacts): void {
 }
 
 function ruleHop(w: Walk, r: RuleFacts, kind: HopKind, action: StepAction, detail: string, transforms: Transform[] = NO_TRANSFORMS): Hop {
-  const { object, evidence } = ruleHopFacts(r);
   return {
     kind,
     node: w.node.name,
     action,
-    object,
+    object: ruleObject(r),
     detail,
-    evidence,
+    evidence: ruleEvidence(r),
     counters: r.rule.counter,
     transforms: transforms.length > 0 ? transforms : NO_TRANSFORMS,
     service: w.service,
@@ -316,7 +329,10 @@ function portSelector(selector: string): { protocol: string; field: string } | n
  * selector's protocol is not the packet's) or null (a selector the engine does not evaluate). */
 function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-src' | 'mismatch' | null {
   const p = w.packet;
+  // The cases compare strings one after another: kube-proxy's most frequent selectors come first.
   switch (selector) {
+    case 'ct state':
+      return NEW_CONNECTION;
     case 'ip saddr':
       return p.src === null ? 'unknown-src' : canonical('addr', p.src);
     case 'ip daddr':
@@ -341,8 +357,6 @@ function selectorValue(w: Walk, selector: string): string | string[] | 'unknown-
     case 'fib saddr type':
     case 'fib saddr . iif type':
       return p.src !== null && isLocalAddress(w.node.net, p.src) ? 'local' : 'unicast';
-    case 'ct state':
-      return NEW_CONNECTION;
     case 'ct status': {
       const s: string[] = [];
       if (p.conntrack.dnat) s.push('dnat');
@@ -393,8 +407,12 @@ function compareNumbers(op: string, a: number, b: number): boolean {
   }
 }
 
+/** The named sets of the table being evaluated. */
+function tableSets(w: Walk): Map<string, SetIndex> {
+  return top(w).chain.index.table.sets;
+}
+
 function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
-  const sets = top(w).chain.index.table.sets;
   const selectors = s.left.selectors;
   if (selectors.length > 1) {
     const values: string[] = [];
@@ -409,7 +427,7 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
     const right = s.right;
     const set: SetIndex | undefined =
       right.kind === 'setref'
-        ? sets.get(right.name)
+        ? tableSets(w).get(right.name)
         : right.kind === 'set'
           ? inlineIndex(right, () => right.elements.map((key) => ({ key, verdict: null, value: null })), selectors)
           : undefined;
@@ -422,7 +440,7 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
   if (value === 'mismatch') return false;
   if (value === null) return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
   if (value === 'unknown-src') {
-    const member = externalMemberOf(w.ctx, s.right, sets);
+    const member = externalMemberOf(w.ctx, s.right, tableSets(w));
     if (member === null) {
       const key = `ip saddr ${valueText(s.right)}`;
       const known = w.conditions[key];
@@ -435,19 +453,19 @@ function evalMatch(w: Walk, s: Extract<NftStatement, { kind: 'match' }>): Tri {
     const hit = namesAnyFlag(s.right, value);
     return s.op === '!=' ? !hit : hit;
   }
-  const kind: ValueKind = selectorKind(selector);
   if (s.left.mask !== null) {
     const masked = (Number(value) & s.left.mask) >>> 0;
     if (s.right.kind !== 'literal') return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
     return compareNumbers(s.op, masked, Number(canonical('number', s.right.text)));
   }
+  const kind: ValueKind = selectorKind(selector);
   if (s.op !== '==' && s.op !== '!=') {
     if (s.right.kind !== 'literal') return { undecided: 'unevaluable', key: s.text, label: s.text, negate: false };
     return compareNumbers(s.op, Number(value), Number(canonical(kind, s.right.text)));
   }
   let hit: boolean;
   if (s.right.kind === 'setref') {
-    const set = sets.get(s.right.name);
+    const set = tableSets(w).get(s.right.name);
     if (!set) return { undecided: 'unevaluable', key: s.text, label: `${s.text} (set not in the ruleset)`, negate: false };
     hit = lookupSet(set, [value]) !== null;
   } else {
@@ -465,6 +483,12 @@ function verdictText(v: NftVerdict): string {
   if (v.target !== null) text += ` ${v.target}`;
   if (v.argument !== null) text += ` ${v.argument}`;
   return text;
+}
+
+/** Is the chain being evaluated already (a jump back into it would loop)? */
+function isOnStack(nf: NfCursor, chain: ChainFacts): boolean {
+  for (const f of nf.stack) if (f.chain === chain) return true;
+  return false;
 }
 
 /** The chain a jump or goto enters, from the current chain's table. */
@@ -491,7 +515,7 @@ function applyVerdict(w: Walk, r: RuleFacts, verdict: NftVerdict, via: string | 
       if (!chain) {
         return ({ type: 'leaf', disposition: 'unevaluable', reason: `chain ${target} is not in table ${frame.chain.index.table.table.name}` });
       }
-      if (nf.stack.some((f) => f.chain === chain) || nf.stack.length >= 64) {
+      if (isOnStack(nf, chain) || nf.stack.length >= 64) {
         w.hops.push({
           ...ruleHop(w, r, 'loop', 'LOOP', `${verdict.kind} ${target}: already on the call stack`),
         });
@@ -556,9 +580,15 @@ interface NatTarget {
   port: number | null;
 }
 
+/** A range's first value (`10.0.0.1-10.0.0.9`, `80-90`), or the value itself. */
+function rangeStart(text: string): string {
+  const dash = text.indexOf('-');
+  return dash < 0 ? text : text.slice(0, dash);
+}
+
 function natTarget(w: Walk, address: string | null, port: string | null): NatTarget {
-  const addr = (address ?? w.packet.dst).split('-')[0];
-  const p = port === null ? null : Number(port.split('-')[0]);
+  const addr = rangeStart(address ?? w.packet.dst);
+  const p = port === null ? null : Number(rangeStart(port));
   return { address: canonical('addr', addr), port: p !== null && Number.isFinite(p) ? p : null };
 }
 
@@ -583,9 +613,19 @@ function rewriteDst(w: Walk, type: 'dnat' | 'redirect', target: NatTarget, endpo
 function ruleDnat(w: Walk, r: RuleFacts, s: Extract<NftStatement, { kind: 'nat' }>): Transform[] {
   if (!r.dnat) {
     const target = natTarget(w, s.address, s.port);
-    r.dnat = { target, endpoint: endpointFor(w.ctx, target.address, target.port) };
+    r.dnat = { target, endpoint: dnatEndpoint(w, r, target) };
   }
   return rewriteDst(w, 'dnat', r.dnat.target, r.dnat.endpoint);
+}
+
+/**
+ * endpointFor the target of a rule's dnat. In kube-proxy's endpoint chains that is the chain's own
+ * endpoint, already looked up: the endpoint index holds one EndpointRef per address and port.
+ */
+function dnatEndpoint(w: Walk, r: RuleFacts, target: NatTarget): EndpointRef | null {
+  const own = r.chain.owner?.endpointRef;
+  if (own && own.address === target.address && own.port === target.port) return own;
+  return endpointFor(w.ctx, target.address, target.port);
 }
 
 function applyNat(
@@ -648,7 +688,7 @@ function inlineIndex(owner: object, elements: () => NftMapElement[], selectors: 
 }
 
 function mapIndex(w: Walk, map: Extract<NftStatement, { kind: 'vmap' }>['map'], selectors: string[]): SetIndex | null {
-  if (map.kind === 'named') return top(w).chain.index.table.sets.get(map.name) ?? null;
+  if (map.kind === 'named') return tableSets(w).get(map.name) ?? null;
   return inlineIndex(map, () => map.elements, selectors);
 }
 
@@ -738,7 +778,7 @@ function buildEndpointChoiceFork(r: RuleFacts, random: RandomInfo): Outcome {
     type: 'fork',
     kind: 'random',
     reason: `${r.chain.index.chain.name}: kube-proxy endpoint choice (probability not printed; kube-proxy gives the k-th of n endpoint jumps 1/(n-k))`,
-    evidence: ruleHopFacts(r).evidence,
+    evidence: ruleEvidence(r),
     branches: [
       { label: `→ ${target}`, probability: random.probability, inferred: random.inferred, assumption: null, apply: takeEndpointChoice },
       { label: `not ${target}`, probability: 1 - random.probability, inferred: random.inferred, assumption: null, apply: skipRule },
@@ -759,8 +799,8 @@ export function evalRule(w: Walk, frame: Frame, r: RuleFacts): Outcome | null {
       case 'passive':
         continue;
       case 'match': {
-        const p = explicitRandom(s);
-        if (p !== null) return randomMatchFork(frame, r, i, p);
+        const random = randomMatchFork(frame, r, i, s);
+        if (random) return random;
         const m = evalMatch(w, s);
         if (m === true) continue;
         if (m === false) {
@@ -861,11 +901,14 @@ function finishNat(w: Walk, r: RuleFacts, result: Transform[] | string, text: st
   return null;
 }
 
-function randomMatchFork(frame: Frame, r: RuleFacts, stmt: number, p: number): Outcome {
-  r.randomForks ??= new Array<Outcome | undefined>(r.rule.statements.length);
-  let fork = r.randomForks[stmt];
+/** The fork of a `meta random` match statement (null for any other match), built on its first evaluation. */
+function randomMatchFork(frame: Frame, r: RuleFacts, stmt: number, s: Extract<NftStatement, { kind: 'match' }>): Outcome | null {
+  let fork = r.randomForks?.[stmt];
   if (!fork) {
+    const p = explicitRandom(s);
+    if (p === null) return null;
     fork = buildRandomMatchFork(r, p);
+    r.randomForks ??= new Array<Outcome | undefined>(r.rule.statements.length);
     r.randomForks[stmt] = fork;
   }
   // The walk rests on the random statement, so the shared fork's branches need not know which it is.
@@ -879,7 +922,7 @@ function buildRandomMatchFork(r: RuleFacts, p: number): Outcome {
     type: 'fork',
     kind: 'random',
     reason: `${r.chain.index.chain.name}: ${r.rule.text}`,
-    evidence: ruleHopFacts(r).evidence,
+    evidence: ruleEvidence(r),
     branches: [
       { label: target ? `→ ${target}` : 'matched', probability: p, inferred: false, assumption: null, apply: takeRandomMatch },
       { label: target ? `not ${target}` : 'not matched', probability: 1 - p, inferred: false, assumption: null, apply: skipRule },

@@ -116,15 +116,14 @@ function canonicalNumber(kind: 'port' | 'number', text: string): string {
   return c;
 }
 
-const prefixes = new Map<string, Cidr | null>();
+const prefixes = new WeakMap<NftValue, Cidr | null>();
 
-/** A prefix element's parsed form, memoised: the same few prefixes are checked on every path. */
-function prefixOf(address: string, length: number): Cidr | null {
-  const key = `${address}/${length}`;
-  let c = prefixes.get(key);
+/** A prefix element's parsed form, kept with the element: the same few prefixes are checked on every path. */
+function prefixOf(element: Extract<NftValue, { kind: 'prefix' }>): Cidr | null {
+  let c = prefixes.get(element);
   if (c === undefined) {
-    c = parseCidr(key);
-    prefixes.set(key, c);
+    c = parseCidr(`${element.address}/${element.length}`);
+    prefixes.set(element, c);
   }
   return c;
 }
@@ -156,7 +155,7 @@ export function scalarMatches(kind: ValueKind, value: string, element: NftValue)
       return canonical(kind, element.text) === value;
     }
     case 'prefix': {
-      const cidr = prefixOf(element.address, element.length);
+      const cidr = prefixOf(element);
       const addr = parseIp(value);
       return !!cidr && !!addr && cidrContains(cidr, addr);
     }
@@ -247,8 +246,11 @@ export interface DispatchIndex {
 export interface ChainIndex {
   table: TableIndex;
   chain: NftChain;
+  /** the chain's position in its table's list: what per-chain state elsewhere is kept by */
+  position: number;
   dispatch: DispatchIndex | null;
-  random: ReadonlyMap<number, RandomInfo>;
+  /** kube-proxy's endpoint choices by rule position, once worked out (see endpointChoices) */
+  random: ReadonlyMap<number, RandomInfo> | null;
 }
 
 export interface TableIndex {
@@ -468,27 +470,36 @@ function isEndpointChoice(rule: NftRule): boolean {
 const NO_RANDOM: ReadonlyMap<number, RandomInfo> = new Map();
 
 function buildRandom(chain: NftChain): ReadonlyMap<number, RandomInfo> {
-  const out = new Map<number, RandomInfo>();
+  const rules = chain.rules;
+  let out: Map<number, RandomInfo> | null = null;
   let i = 0;
-  while (i < chain.rules.length) {
-    if (!isEndpointChoice(chain.rules[i])) {
+  while (i < rules.length) {
+    let j = i;
+    while (j < rules.length && isEndpointChoice(rules[j])) j++;
+    if (j === i) {
       i++;
       continue;
     }
-    let j = i;
-    while (j < chain.rules.length && isEndpointChoice(chain.rules[j])) j++;
     const n = j - i;
     for (let k = 0; k < n; k++) {
-      const rule = chain.rules[i + k];
-      const explicit = rule.statements.map(explicitRandom).find((p) => p !== null);
-      if (explicit !== undefined && explicit !== null) continue;
-      const remnant = rule.statements.some(isStatisticRemnant);
-      if (k === n - 1 && !remnant) continue;
-      out.set(i + k, { probability: 1 / (n - k), inferred: true });
+      const rule = rules[i + k];
+      if (rule.statements.some((s) => explicitRandom(s) !== null)) continue;
+      if (k === n - 1 && !rule.statements.some(isStatisticRemnant)) continue;
+      (out ??= new Map()).set(i + k, { probability: 1 / (n - k), inferred: true });
     }
     i = j;
   }
-  return out.size > 0 ? out : NO_RANDOM;
+  return out ?? NO_RANDOM;
+}
+
+/**
+ * A chain's endpoint choices by rule position. Worked out when the chain is first evaluated rather
+ * with the index: the scan then brings in the rules the evaluation reads next, instead of a pass
+ * over every rule of a large ruleset that leaves none of them in the cache.
+ */
+export function endpointChoices(chain: ChainIndex): ReadonlyMap<number, RandomInfo> {
+  chain.random ??= buildRandom(chain.chain);
+  return chain.random;
 }
 
 function setKinds(set: NftSet): ValueKind[] {
@@ -498,9 +509,9 @@ function setKinds(set: NftSet): ValueKind[] {
 function buildTable(table: NftTable): TableIndex {
   const index: TableIndex = { table, chains: new Map(), sets: new Map() };
   for (const set of table.sets) index.sets.set(set.name, buildSetIndex(set.name, set.elements, setKinds(set), set));
-  for (const chain of table.chains) {
-    index.chains.set(chain.name, { table: index, chain, dispatch: buildDispatch(chain), random: buildRandom(chain) });
-  }
+  table.chains.forEach((chain, position) => {
+    index.chains.set(chain.name, { table: index, chain, position, dispatch: buildDispatch(chain), random: null });
+  });
   return index;
 }
 

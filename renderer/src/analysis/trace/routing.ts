@@ -16,10 +16,9 @@ interface IndexedRoute {
   cidr: Cidr;
 }
 
-/** One table: routes by prefix length, then by masked network (see networkKey). */
+/** One table: routes by prefix length (longest first), then by masked network (see networkKey). */
 interface TableIndex {
-  lengths: number[];
-  byLength: Map<number, Map<NetworkKey, IndexedRoute[]>>;
+  byLength: { len: number; byNetwork: Map<NetworkKey, IndexedRoute[]> }[];
 }
 
 /** An IPv4 network as its number (no string to build on the hot path), an IPv6 one as text: the two never collide. */
@@ -84,15 +83,14 @@ function addRoute(tables: Map<string, TableIndex>, route: Route, cidr: Cidr): vo
   const name = tableName(route.table);
   let t = tables.get(name);
   if (!t) {
-    t = { lengths: [], byLength: new Map() };
+    t = { byLength: [] };
     tables.set(name, t);
   }
-  let byNet = t.byLength.get(cidr.len);
+  let byNet = t.byLength.find((l) => l.len === cidr.len)?.byNetwork;
   if (!byNet) {
     byNet = new Map();
-    t.byLength.set(cidr.len, byNet);
-    t.lengths.push(cidr.len);
-    t.lengths.sort((a, b) => b - a);
+    t.byLength.push({ len: cidr.len, byNetwork: byNet });
+    t.byLength.sort((a, b) => b.len - a.len);
   }
   const key = networkKey(cidr.addr);
   const list = byNet.get(key);
@@ -168,9 +166,9 @@ const NO_ROUTES: readonly IndexedRoute[] = [];
 
 /** The longest-prefix routes of a table for an address (of its family: keys tell the families apart). */
 function lookupTable(table: TableIndex, addr: IpAddr): readonly IndexedRoute[] {
-  for (const len of table.lengths) {
+  for (const { len, byNetwork } of table.byLength) {
     if (len > (addr.v6 ? 128 : 32)) continue;
-    const hits = table.byLength.get(len)?.get(maskedKey(addr, len));
+    const hits = byNetwork.get(maskedKey(addr, len));
     if (hits) return hits;
   }
   return NO_ROUTES;

@@ -242,17 +242,7 @@ function routeStep(w: Walk): Outcome | null {
     w.hops.push(hop(w, 'route', action, { type: 'text', text: line }, `ip rule ${line}`, [result.rule.source]));
     return { type: 'leaf', disposition, reason: `ip rule ${result.rule.priority}: ${result.rule.action}` };
   }
-  const routed = (route: Route): Payload =>
-    cached(routePayloads, route, result.rule, () => ({
-      object: routeObject(route, result.rulesDefaulted ? null : ruleLine(result.rule)),
-      detail: routeLine(route),
-      evidence: routeEvidence(route, result.rule, result.rulesDefaulted),
-    }));
-  const choose = (route: Route) => (b: Walk) => {
-    b.hops.push(payloadHop(b, 'route', 'ROUTED', routed(route)));
-    return applyRoute(b, route);
-  };
-  if (result.routes.length === 1) return choose(result.routes[0])(w);
+  if (result.routes.length === 1) return takeRoute(w, result.routes[0], result);
   return {
     type: 'fork',
     kind: 'random',
@@ -263,9 +253,20 @@ function routeStep(w: Walk): Outcome | null {
       probability: 1 / result.routes.length,
       inferred: true,
       assumption: null,
-      apply: choose(route),
+      apply: (b: Walk) => takeRoute(b, route, result),
     })),
   };
+}
+
+/** The packet leaves the routing decision by `route`, one of those `found` offers. */
+function takeRoute(w: Walk, route: Route, found: Extract<RouteResult, { kind: 'route' }>): Outcome | null {
+  const routed = cached(routePayloads, route, found.rule, (): Payload => ({
+    object: routeObject(route, found.rulesDefaulted ? null : ruleLine(found.rule)),
+    detail: routeLine(route),
+    evidence: routeEvidence(route, found.rule, found.rulesDefaulted),
+  }));
+  w.hops.push(payloadHop(w, 'route', 'ROUTED', routed));
+  return applyRoute(w, route);
 }
 
 function applyRoute(w: Walk, route: Route): Outcome | null {
