@@ -92,8 +92,8 @@ function timestampOf(e: KubeEvent): string {
   return e.lastTimestamp ?? '';
 }
 
-/** MetalLB's latest layer 2 `nodeAssigned` event (or every BGP one) per service, and ServiceLB's svclb pods. */
-function buildAnnouncers(snapshot: SnapshotData): Map<string, Announcer[]> {
+/** MetalLB's latest layer 2 `nodeAssigned` event (or every BGP one) per service, and ServiceLB's svclb pods (those named `svclb-…`). */
+function buildAnnouncers(snapshot: SnapshotData, svclbPods: KubePod[]): Map<string, Announcer[]> {
   const layer2 = new Map<string, Announcer>();
   const bgp = new Map<string, Announcer[]>();
   const events = [...snapshot.cluster.events].sort((a, b) => (timestampOf(a) < timestampOf(b) ? -1 : 1));
@@ -113,8 +113,7 @@ function buildAnnouncers(snapshot: SnapshotData): Map<string, Announcer[]> {
   const byService = new Map<string, Announcer[]>();
   for (const [key, a] of layer2) byService.set(key, [a]);
   for (const [key, list] of bgp) if (!byService.has(key)) byService.set(key, list);
-  for (const pod of snapshot.cluster.pods) {
-    if (!pod.name.startsWith('svclb-')) continue;
+  for (const pod of svclbPods) {
     const m = /^svclb-(.+)-[a-z0-9]{5,10}$/.exec(pod.name);
     if (!m || pod.nodeName === null) continue;
     for (const svc of snapshot.cluster.services) {
@@ -221,9 +220,17 @@ function buildContext(snapshot: SnapshotData): TraceContext {
       }
     }
   }
+  // One pass over the pods (a large cluster has tens of thousands): by IP, hostNetwork ones by name, ServiceLB's.
   const podsByIp = new Map<string, KubePod>();
+  const hostPods = new Map<string, KubePod>();
+  const svclbPods: KubePod[] = [];
   for (const pod of snapshot.cluster.pods) {
-    if (pod.hostNetwork) continue;
+    if (pod.name.startsWith('svclb-')) svclbPods.push(pod);
+    if (pod.hostNetwork) {
+      const key = `${pod.namespace}/${pod.name}`;
+      if (!hostPods.has(key)) hostPods.set(key, pod);
+      continue;
+    }
     for (const ip of pod.podIPs) podsByIp.set(canonicalIp(ip), pod);
   }
   const endpointsByAddr = new Map<string, EndpointRef>();
@@ -256,7 +263,7 @@ function buildContext(snapshot: SnapshotData): TraceContext {
     podCidrs,
     podCidrsByLength: indexPodCidrs(podCidrs),
     clusterNodeByName: firstBy(snapshot.cluster.nodes, (n) => n.name),
-    hostPods: firstBy(snapshot.cluster.pods, (p) => (p.hostNetwork ? `${p.namespace}/${p.name}` : null)),
+    hostPods,
     vethByHostIfname: firstBy(veths.matches, (m) => `${m.node}|${m.hostIfname}`),
     podsByIp,
     endpointsByAddr,
@@ -269,7 +276,7 @@ function buildContext(snapshot: SnapshotData): TraceContext {
     chainRefsOf: (mode) => kubeProxyChainIndexOf(snapshot, mode),
     chainOwners: new Map(),
     veths,
-    announcers: buildAnnouncers(snapshot),
+    announcers: buildAnnouncers(snapshot, svclbPods),
   };
 }
 

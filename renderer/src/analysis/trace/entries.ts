@@ -237,7 +237,7 @@ export function traceEntry(ctx: TraceContext, req: EntryRequest, maxLeaves = DEF
     const random = req.announcers.every((a) => a.source === 'metallb-bgp');
     const segments = req.announcers.map((a, i) => {
       const s = startOn(a, withArp);
-      s.walk.path = append(null, i);
+      s.walk.path = String(i);
       if (s.leaf) {
         (s.leaf.end as { id: string }).id = String(i);
         return s.leaf;

@@ -1018,9 +1018,10 @@ export function nfStep(w: Walk): Outcome | 'done' | null {
   }
   const frame = top(w);
   const pos = positionOf(frame);
-  const chain = frame.chain.index.chain;
-  if (pos === undefined || pos >= chain.rules.length) {
+  // The facts' rule list has the chain's length, and is read next anyway.
+  if (pos === undefined || pos >= frame.chain.rules.length) {
     nf.stack.pop();
+    const chain = frame.chain.index.chain;
     if (nf.stack.length === 0 && chain.policy === 'drop') {
       const t = frame.chain.index.table.table;
       w.hops.push({

@@ -442,23 +442,30 @@ export function ruleJumpTarget(rule: NftRule): string | null {
   return null;
 }
 
+/** How an endpoint choice gives its probability: shown (`meta random`), hidden in an xt remnant, or not printed at all. */
+type EndpointChoice = 'shown' | 'hidden' | 'unprinted';
+
 /**
  * A rule that is one of kube-proxy's endpoint choices in a KUBE-SVC/KUBE-SVL chain: a jump to a
  * KUBE-SEP chain guarded by nothing but a probability (shown, hidden as an xt remnant, or not
- * printed at all, as in the article).
+ * printed at all, as in the article). Null for any other rule.
  */
-function isEndpointChoice(rule: NftRule): boolean {
+function endpointChoice(rule: NftRule): EndpointChoice | null {
   const target = ruleJumpTarget(rule);
-  if (target === null || !isEndpointChainName(target)) return false;
-  return rule.statements.every(
-    (s) =>
-      s.kind === 'counter' ||
-      s.kind === 'comment' ||
-      s.kind === 'verdict' ||
-      isStatisticRemnant(s) ||
-      explicitRandom(s) !== null,
-  );
+  if (target === null || !isEndpointChainName(target)) return null;
+  let shown = false;
+  let hidden = false;
+  for (const s of rule.statements) {
+    if (s.kind === 'counter' || s.kind === 'comment' || s.kind === 'verdict') continue;
+    if (isStatisticRemnant(s)) hidden = true;
+    else if (explicitRandom(s) !== null) shown = true;
+    else return null;
+  }
+  return shown ? 'shown' : hidden ? 'hidden' : 'unprinted';
 }
+
+/** Shared by the chains without endpoint choices (all but kube-proxy's service chains): one empty map, not one each. */
+const NO_RANDOM: ReadonlyMap<number, RandomInfo> = new Map();
 
 /**
  * kube-proxy writes n endpoint jumps where the k-th (0-based) is taken with probability 1/(n-k),
@@ -466,28 +473,28 @@ function isEndpointChoice(rule: NftRule): boolean {
  * not, the convention supplies it and it is marked inferred. The last jump of a run is taken with
  * probability 1 (it is unconditional in the kernel too).
  */
-/** Shared by the chains without endpoint choices (all but kube-proxy's service chains): one empty map, not one each. */
-const NO_RANDOM: ReadonlyMap<number, RandomInfo> = new Map();
-
 function buildRandom(chain: NftChain): ReadonlyMap<number, RandomInfo> {
   const rules = chain.rules;
   let out: Map<number, RandomInfo> | null = null;
   let i = 0;
   while (i < rules.length) {
-    let j = i;
-    while (j < rules.length && isEndpointChoice(rules[j])) j++;
-    if (j === i) {
+    const first = endpointChoice(rules[i]);
+    if (first === null) {
       i++;
       continue;
     }
-    const n = j - i;
+    const run = [first];
+    while (i + run.length < rules.length) {
+      const next = endpointChoice(rules[i + run.length]);
+      if (next === null) break;
+      run.push(next);
+    }
+    const n = run.length;
     for (let k = 0; k < n; k++) {
-      const rule = rules[i + k];
-      if (rule.statements.some((s) => explicitRandom(s) !== null)) continue;
-      if (k === n - 1 && !rule.statements.some(isStatisticRemnant)) continue;
+      if (run[k] === 'shown' || (run[k] === 'unprinted' && k === n - 1)) continue;
       (out ??= new Map()).set(i + k, { probability: 1 / (n - k), inferred: true });
     }
-    i = j;
+    i += n;
   }
   return out ?? NO_RANDOM;
 }

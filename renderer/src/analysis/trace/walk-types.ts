@@ -1,6 +1,6 @@
 // The engine's internal state: one Walk per path being explored, cloned at every fork. What a
-// walk accumulates (chains, nodes, assumptions, branch indices) is kept in Trails, which a fork's
-// branches share instead of copying; a leaf turns them into arrays.
+// walk accumulates (chains, nodes, assumptions) is kept in Trails, which a fork's branches share
+// instead of copying; a leaf turns them into arrays.
 
 import type { Route, SourceRef } from '../model';
 import type { CapturedNode, TraceContext } from './context';
@@ -76,7 +76,8 @@ export interface Walk {
   conditions: Readonly<Record<string, boolean>>;
   service: ServiceRef | null;
   endpoint: EndpointRef | null;
-  path: Trail<number> | null;
+  /** the branch taken at each fork so far, dot-separated (a leaf's id); null at the root */
+  path: string | null;
   /** the routing decisions taken so far (routing loop guard) */
   seen: Trail<RouteVisit> | null;
 }

@@ -94,7 +94,7 @@ function payloadHop(w: Walk, kind: HopKind, action: StepAction, p: Payload): Hop
 function makeLeaf(w: Walk, disposition: Disposition, reason: string): PathLeaf {
   return {
     type: 'leaf',
-    id: w.path === null ? 'root' : trailArray(w.path).join('.'),
+    id: w.path ?? 'root',
     disposition,
     reason,
     probability: w.probability,
@@ -128,7 +128,7 @@ export function run(w: Walk, budget: RunBudget, pending: Outcome | null = null):
     // The last branch takes the walk itself: the others were copied from it before.
     const child = i === last ? w : cloneWalk(w);
     if (i === last) w.hops = [];
-    child.path = append(child.path, i);
+    child.path = child.path === null ? String(i) : `${child.path}.${i}`;
     child.probability *= b.probability;
     child.inferred ||= b.inferred;
     if (b.assumption !== null) child.assumptions = append(child.assumptions, b.assumption);
