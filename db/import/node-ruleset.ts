@@ -27,7 +27,10 @@ export function readNodeRuleset(
   read: (file: BundleFile) => NftRuleset | null,
   skipped: (file: BundleFile, used: BundleFile) => void,
 ): ParsedRuleset | null {
-  const order = [...files].sort((a, b) => readingRank(a) - readingRank(b));
+  const order = files
+    .map((file) => ({ file, rank: readingRank(file) }))
+    .sort((a, b) => a.rank - b.rank)
+    .map(({ file }) => file);
   const candidates: { parsed: ParsedRuleset; empty: boolean; unknown: number }[] = [];
   for (let i = 0; i < order.length; i++) {
     const file = order[i];
