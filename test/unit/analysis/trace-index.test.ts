@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalIp } from '../../../renderer/src/analysis/trace/ip';
 import { resolveChainOwner, serviceForChain, traceContext } from '../../../renderer/src/analysis/trace/context';
-import { buildNftIndex, canonical, DECIDED_SELECTORS, dispatchCandidates, type ChainIndex } from '../../../renderer/src/analysis/trace/nft-index';
+import { buildNftIndex, canonical, DECIDED_SELECTORS, dispatchCandidates, endpointChoices, type ChainIndex } from '../../../renderer/src/analysis/trace/nft-index';
 import { buildNodeNet, lookupRoute } from '../../../renderer/src/analysis/trace/routing';
 import { leavesOf, traceFlow } from '../../../renderer/src/analysis/trace';
 import type { NftRuleset } from '../../../renderer/src/analysis/model';
@@ -206,6 +206,34 @@ describe('trace index: selectors passed over before a key', () => {
     for (const [to, port] of [['10.96.0.99', 9999], ['10.96.0.41', 8443]] as const) {
       expect(traceFlow(a, { to, port, node: 'n1' }), `${to}:${port}`).toEqual(traceFlow(b, { to, port, node: 'n1' }));
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint choices
+
+describe('trace index: endpoint choices', () => {
+  it('infers 1/(n-k) for the k-th of a run of n KUBE-SEP jumps that hide their probability, the last one only when hidden', () => {
+    const ruleset = nftRuleset(`table ip nat {
+	chain SVC {
+		meta random & 2147483647 < 1073741824 counter packets 0 bytes 0 jump KUBE-SEP-A
+		counter packets 0 bytes 0 jump KUBE-SEP-B
+		ip saddr 10.42.0.0/16 jump KUBE-MARK-MASQ
+		xt match "statistic" counter packets 0 bytes 0 jump KUBE-SEP-C
+		counter packets 0 bytes 0 jump KUBE-SEP-D
+		counter packets 0 bytes 0 jump KUBE-SEP-E
+		ip saddr 10.42.0.0/16 jump KUBE-MARK-MASQ
+		xt match "statistic" counter packets 0 bytes 0 jump KUBE-SEP-F
+		xt match "statistic" counter packets 0 bytes 0 jump KUBE-SEP-G
+	}
+}`);
+    const chain = buildNftIndex(ruleset).tables[0].chains.get('SVC') as ChainIndex;
+    expect([...endpointChoices(chain)]).toEqual([
+      [3, { probability: 1 / 3, inferred: true }],
+      [4, { probability: 1 / 2, inferred: true }],
+      [7, { probability: 1 / 2, inferred: true }],
+      [8, { probability: 1, inferred: true }],
+    ]);
   });
 });
 

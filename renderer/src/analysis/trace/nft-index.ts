@@ -500,9 +500,9 @@ function buildRandom(chain: NftChain): ReadonlyMap<number, RandomInfo> {
 }
 
 /**
- * A chain's endpoint choices by rule position. Worked out when the chain is first evaluated rather
- * with the index: the scan then brings in the rules the evaluation reads next, instead of a pass
- * over every rule of a large ruleset that leaves none of them in the cache.
+ * A chain's endpoint choices by rule position, worked out when the chain is first evaluated rather
+ * than with the index: the scan then brings in the rules the evaluation reads next, instead of a
+ * pass over every rule of a large ruleset that leaves none of them in the cache.
  */
 export function endpointChoices(chain: ChainIndex): ReadonlyMap<number, RandomInfo> {
   chain.random ??= buildRandom(chain.chain);
