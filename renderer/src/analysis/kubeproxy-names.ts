@@ -37,17 +37,22 @@ export function base32Encode(bytes: Uint8Array): string {
 }
 
 const BASE32_CODES = Array.from(BASE32_ALPHABET, (c) => c.charCodeAt(0));
-/** the character codes of a hash being encoded (reused: a large cluster has ~10^5 names) */
+/** the character codes of a name being built, its prefix then its hash (reused: a large cluster has ~10^5 names) */
 const hashCodes: number[] = [];
 
-/** `base32Encode(sha256(text)).slice(0, length)`, encoding only the digest bits those characters need (length ≤ 51). */
-function hash(text: string, length: number): string {
+/**
+ * `prefix + base32Encode(sha256(text)).slice(0, length)`, encoding only the digest bits those
+ * characters need (length ≤ 51). One flat string: `+` would make a rope, which V8 copies into a
+ * flat string when the name is first compared as a map key, during the trace.
+ */
+function hash(text: string, length: number, prefix = ''): string {
   const digest = sha256Words(text);
-  hashCodes.length = length;
+  hashCodes.length = prefix.length + length;
+  for (let i = 0; i < prefix.length; i++) hashCodes[i] = prefix.charCodeAt(i);
   let buffer = 0;
   let bits = 0;
   let next = 0;
-  for (let i = 0; i < length; i++) {
+  for (let i = prefix.length; i < hashCodes.length; i++) {
     if (bits < 5) {
       // the digest's next byte, read from its big-endian words
       buffer = ((buffer << 8) | ((digest[next >>> 2] >>> (24 - ((next & 3) << 3))) & 0xff)) & 0xffff;
@@ -67,7 +72,8 @@ export function servicePortName(namespace: string, name: string, portName: strin
 
 /** Go's net.JoinHostPort(ip, port): `ip:port`, or `[ip]:port` for IPv6. */
 export function endpointString(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  // joined rather than concatenated, for one flat string: endpoints are map keys too (see hash)
+  return [ip.includes(':') ? `[${ip}]` : ip, port].join(':');
 }
 
 export type IptablesServiceChainPrefix = 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-' | 'KUBE-XLB-';
@@ -88,7 +94,7 @@ export function servicePortChainName(
 
 /** iptables mode: `KUBE-SEP-` + base32(sha256(servicePortName + protocol + endpoint))[:16]; endpoint is `ip:port`. */
 export function servicePortEndpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  return 'KUBE-SEP-' + hash(servicePortName + protocol.toLowerCase() + endpoint, 16);
+  return hash(servicePortName + protocol.toLowerCase() + endpoint, 16, 'KUBE-SEP-');
 }
 
 /** knftables.NameLengthMax (256) minus kube-proxy's longest chain prefix allowance (16). */

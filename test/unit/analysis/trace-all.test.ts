@@ -38,6 +38,8 @@ function expectSameAsOneByOne(snapshot: SnapshotData): ServiceTrace[] {
   expect(all).toEqual(oneByOne(fresh(snapshot), 'forward'));
   expect(all).toEqual(oneByOne(fresh(snapshot), 'reverse'));
   expect(traceAllServices(snapshot)).toEqual(all);
+  // The whole-cluster walk forgets each Service's chain facts: one Service at a time builds them again.
+  expect(oneByOne(snapshot, 'reverse')).toEqual(all);
   const streamed: ServiceTrace[] = [];
   forEachServiceTrace(fresh(snapshot), (t) => streamed.push(t));
   expect(streamed).toEqual(all);

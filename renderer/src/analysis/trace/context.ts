@@ -72,8 +72,9 @@ function endpointKey(address: string, port: number | null): string {
   return port === null ? canonicalIp(address) : canonicalEndpointKey(canonicalIp(address), port);
 }
 
+/** `ip:port`, joined rather than concatenated for one flat string: it is a map key (see kubeproxy-names' hash). */
 function canonicalEndpointKey(ip: string, port: number): string {
-  return `${ip}:${port}`;
+  return [ip, port].join(':');
 }
 
 function endpointRef(ep: KubeEndpointSlice['endpoints'][number], address: string, port: number | null): EndpointRef {

@@ -5,6 +5,7 @@ import type { KubeService, SnapshotData } from '../model';
 import { traceContext, type Announcer, type TraceContext } from './context';
 import { candidates, nodePortAddress, protocolOf, serviceRef, traceEntry, type EntryRequest, type Origin } from './entries';
 import { canonicalIp, parseIp } from './ip';
+import { forgettingServiceChains } from './netfilter';
 import type {
   EntryPoint,
   FlowSpec,
@@ -143,14 +144,15 @@ export function traceService(snapshot: SnapshotData, selector: ServiceSelector, 
 
 /**
  * Every Service in the snapshot, sorted by namespace and name, handed to `visit` one at a time: a
- * caller that keeps only what it needs of each (a summary, a count) never holds every tree at once.
+ * caller that keeps only what it needs of each (a summary, a count) never holds every tree at once,
+ * and the engine keeps no Service's own chain facts once it is traced.
  */
 export function forEachServiceTrace(snapshot: SnapshotData, visit: (trace: ServiceTrace) => void, opts?: TraceOptions): void {
   const ctx = traceContext(snapshot);
   const services = [...snapshot.cluster.services].sort((a, b) =>
     a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
-  for (const svc of services) visit(traceOne(ctx, svc, opts));
+  for (const svc of services) visit(forgettingServiceChains(() => traceOne(ctx, svc, opts)));
 }
 
 /** Every Service in the snapshot, sorted by namespace and name. */

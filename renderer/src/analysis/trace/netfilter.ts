@@ -101,7 +101,8 @@ export function valueText(v: NftValue): string {
 /**
  * What every path entering a chain shares: its visit record, the Service (and endpoint) it
  * belongs to, and its rules' facts. Built on the chain's first entry; a chain index belongs to one
- * node of one context, so none of it depends on the path.
+ * node of one context, so none of it depends on the path. Kept for the rest of the trace, but for
+ * a kube-proxy chain's, which forgettingServiceChains drops once its Service is traced.
  */
 export interface ChainFacts {
   index: ChainIndex;
@@ -113,7 +114,7 @@ export interface ChainFacts {
 
 /**
  * What a rule gives on every evaluation, each part built when first needed: most rules are
- * evaluated without ever matching, and every part is kept for the rest of the trace.
+ * evaluated without ever matching, and every part is kept with its chain's facts.
  */
 export interface RuleFacts {
   rule: NftRule;
@@ -125,8 +126,8 @@ export interface RuleFacts {
   evidence: SourceRef[] | undefined;
   /** the text of the rule's own verdict (a map's verdicts are found per lookup) */
   verdictText: string | undefined;
-  /** the chain the rule's own jump or goto enters (null: not in the table) */
-  jumpsTo: ChainFacts | null | undefined;
+  /** the chain the rule's own jump or goto enters (null: not in the table); not its facts, which may be forgotten before this rule's */
+  jumpsTo: ChainIndex | null | undefined;
   /** forks that depend only on the rule: the endpoint choice, and `meta random` matches by statement */
   choiceFork: Outcome | undefined;
   randomForks: (Outcome | undefined)[] | undefined;
@@ -136,6 +137,30 @@ export interface RuleFacts {
 
 /** Chain facts by table, then by the chain's position in it: one small lookup per chain entered, however many chains a table has. */
 const tableFacts = new WeakMap<TableIndex, (ChainFacts | undefined)[]>();
+
+/** The facts of kube-proxy chains (those with an owner) built since forgettingServiceChains began, to forget when it ends; null outside it. */
+let ownedChainFacts: ChainFacts[] | null = null;
+
+/**
+ * Runs `trace` (one Service's trees), then forgets the facts it built for kube-proxy chains. A
+ * Service's own chains are entered by its paths only: tracing every Service while keeping them
+ * would hold every chain's facts (~100 MB for 5,000 Services), and the collector would copy them
+ * all out of the young generation, where they otherwise die.
+ */
+export function forgettingServiceChains<T>(trace: () => T): T {
+  const outer = ownedChainFacts;
+  const owned: ChainFacts[] = [];
+  ownedChainFacts = owned;
+  try {
+    return trace();
+  } finally {
+    ownedChainFacts = outer;
+    for (const facts of owned) {
+      const byPosition = tableFacts.get(facts.index.table) as (ChainFacts | undefined)[];
+      byPosition[facts.index.position] = undefined;
+    }
+  }
+}
 
 function factsOf(w: Walk, chain: ChainIndex): ChainFacts {
   let byPosition = tableFacts.get(chain.table);
@@ -153,6 +178,7 @@ function factsOf(w: Walk, chain: ChainIndex): ChainFacts {
       rules: new Array<RuleFacts | undefined>(chain.chain.rules.length),
     };
     byPosition[chain.position] = facts;
+    if (facts.owner !== null) ownedChainFacts?.push(facts);
   }
   return facts;
 }
@@ -492,9 +518,8 @@ function isOnStack(nf: NfCursor, chain: ChainFacts): boolean {
 }
 
 /** The chain a jump or goto enters, from the current chain's table. */
-function chainNamed(w: Walk, frame: Frame, name: string): ChainFacts | null {
-  const index = frame.chain.index.table.chains.get(name);
-  return index ? factsOf(w, index) : null;
+function chainNamed(frame: Frame, name: string): ChainIndex | null {
+  return frame.chain.index.table.chains.get(name) ?? null;
 }
 
 /**
@@ -510,11 +535,13 @@ function applyVerdict(w: Walk, r: RuleFacts, verdict: NftVerdict, via: string | 
     case 'jump':
     case 'goto': {
       const target = verdict.target ?? '';
-      const chain = via === null ? (r.jumpsTo ??= chainNamed(w, frame, target)) : chainNamed(w, frame, target);
+      if (via === null && r.jumpsTo === undefined) r.jumpsTo = chainNamed(frame, target);
+      const index = via === null ? r.jumpsTo : chainNamed(frame, target);
       w.hops.push(ruleHop(w, r, 'nft', 'MATCHED', detail, transforms));
-      if (!chain) {
+      if (!index) {
         return ({ type: 'leaf', disposition: 'unevaluable', reason: `chain ${target} is not in table ${frame.chain.index.table.table.name}` });
       }
+      const chain = factsOf(w, index);
       if (isOnStack(nf, chain) || nf.stack.length >= 64) {
         w.hops.push({
           ...ruleHop(w, r, 'loop', 'LOOP', `${verdict.kind} ${target}: already on the call stack`),
