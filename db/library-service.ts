@@ -40,6 +40,8 @@ export class NotFoundError extends Error {
 export interface LibraryHost {
   /** import progress, at most every PROGRESS_INTERVAL_MS plus every phase change */
   onImportProgress?(progress: ImportProgress): void;
+  /** the built cluster-parsing worker imports use (see ImportOptions); by default, the one built next to this code */
+  clusterWorker?: string | null;
 }
 
 const PROGRESS_INTERVAL_MS = 50;
@@ -60,6 +62,8 @@ export class LibraryService implements KnpApi {
   private readonly reader: ReadableDB;
   /** most recently used last */
   private readonly cache = new Map<number, Loaded>();
+  /** the last write queued on `writer`: an import keeps its transaction open across awaits, so writes take turns */
+  private lastWrite: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly dbPath: string,
@@ -80,12 +84,22 @@ export class LibraryService implements KnpApi {
   }
 
   async importBundle(args: { path: string; name?: string }): Promise<ImportResult> {
-    return importBundle(this.writer, args.path, { name: args.name, onProgress: this.progressReporter() });
+    const { clusterWorker } = this.host;
+    return this.inTurn(() => importBundle(this.writer, args.path, { name: args.name, onProgress: this.progressReporter(), clusterWorker }));
   }
 
   async deleteSnapshot(args: { snapshotId: number }): Promise<boolean> {
-    this.cache.delete(args.snapshotId);
-    return deleteSnapshot(this.writer, args.snapshotId);
+    return this.inTurn(async () => {
+      this.cache.delete(args.snapshotId);
+      return deleteSnapshot(this.writer, args.snapshotId);
+    });
+  }
+
+  /** Runs a write once every write queued before it has finished, failed or not. */
+  private inTurn<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.lastWrite.then(write, write);
+    this.lastWrite = result.catch(() => {});
+    return result;
   }
 
   async getOverview(args: { snapshotId: number }): Promise<SnapshotOverview> {

@@ -7,17 +7,20 @@ import { MAX_VARIABLES, sql, sqlFragment, sqlId, sqlJoin, type SqlValue } from '
  * statement has a fixed cost of about what binding a whole row costs, so batches of ~80 rules
  * write the rules table about a third faster than one run per rule. Rows wait in the batch until
  * it is full or flush() is called, which must come before anything reads them or refers to them
- * (a foreign key): the caller assigns ids itself rather than reading them back.
+ * (a foreign key; a batch of rows that do is given this one as its parent, and flushes it first):
+ * the caller assigns ids itself rather than reading them back.
  */
 export class BatchedInsert {
   private readonly pending: SqlValue[] = [];
   private readonly capacity: number;
   private readonly full: Statement;
 
+  /** `parent`: the batch of the rows these refer to (a foreign key), written before each of these batches */
   constructor(
     private readonly db: WritableDB,
     private readonly table: string,
     private readonly columns: readonly string[],
+    private readonly parent?: BatchedInsert,
   ) {
     const rows = Math.floor(MAX_VARIABLES / columns.length);
     this.capacity = rows * columns.length;
@@ -28,13 +31,15 @@ export class BatchedInsert {
   add(row: readonly SqlValue[]): void {
     for (let i = 0; i < row.length; i++) this.pending.push(row[i]);
     if (this.pending.length === this.capacity) {
+      this.parent?.flush();
       this.full.run(this.pending);
       this.pending.length = 0;
     }
   }
 
-  /** Writes the queued rows. */
+  /** Writes the queued rows (and the parent's). */
   flush(): void {
+    this.parent?.flush();
     if (this.pending.length === 0) return;
     this.db.prepare(insertRows(this.table, this.columns, this.pending.length / this.columns.length)).run(this.pending);
     this.pending.length = 0;

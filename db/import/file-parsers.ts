@@ -16,6 +16,7 @@ import type {
   Sandbox,
 } from '../../renderer/src/analysis/model';
 import type { ParseOptions } from '../parsers/issues';
+import type { RulesetParseOptions } from '../parsers/nft-common';
 import type { FileKind } from './classify';
 import type { RulesetFormat } from './parse-bundle';
 import { parseNftText } from '../parsers/nft-text';
@@ -58,11 +59,12 @@ export type ParsedValue =
   | { kind: 'inspectp'; records: Sandbox[] }
   | { kind: 'sysctls'; records: Record<string, string> };
 
-type FileParser = (text: string, opts: ParseOptions) => ParseResult<ParsedValue>;
+/** A file's parser; the options' receiver, if any, matters to the ruleset parsers only. */
+type FileParser = (text: string, opts: RulesetParseOptions) => ParseResult<ParsedValue>;
 
 function tagged<K extends ParsedValue['kind'], T>(
   kind: K,
-  parse: (text: string, opts: ParseOptions) => ParseResult<T>,
+  parse: (text: string, opts: RulesetParseOptions) => ParseResult<T>,
 ): FileParser {
   return (text, opts) => {
     const { value, issues } = parse(text, opts);
@@ -81,7 +83,7 @@ function asList<T>(parse: (text: string, opts: ParseOptions) => ParseResult<T | 
  * The parser of each ruleset format (`nft_rulesets.format`). Loading a snapshot re-parses the
  * stored ruleset file with the same parser that imported it.
  */
-export const RULESET_PARSERS: Readonly<Record<RulesetFormat, (text: string, opts: ParseOptions) => ParseResult<NftRuleset>>> = {
+export const RULESET_PARSERS: Readonly<Record<RulesetFormat, (text: string, opts: RulesetParseOptions) => ParseResult<NftRuleset>>> = {
   'nft-text': parseNftText,
   'nft-json': parseNftJson,
   'iptables-save': parseIptablesSave,

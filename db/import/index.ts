@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import type { WritableDB } from '../connection';
-import { readBundleSource, type ArchiveLimits, type BundleSource } from './archive';
+import { readBundleSource, type ArchiveLimits } from './archive';
 import { ClusterParser, defaultClusterWorker } from './cluster-parse';
 import { ImportError } from './errors';
 import { isClusterFile, openBundle, parseNodeFiles, type ParseBundleOptions } from './parse-bundle';
+import { RulesetWriter } from './ruleset-writer';
 import { writeSnapshot, type BundleRows } from './write-snapshot';
 
 export { ImportError } from './errors';
@@ -67,38 +68,54 @@ async function importWith(db: WritableDB, path: string, opts: ImportOptions, clu
     return { snapshotId: existing.id, name: existing.name, duplicate: true, diagnostics: [], nodes: [] };
   }
 
-  report({ phase: 'parse', currentFile: null });
-  const parsed = await parseForWriting(source, { keepGoing: opts.keepGoing, looseNode: opts.looseNode }, clusterParser);
   const name = opts.name ?? uniqueName(db, defaultSnapshotName(path));
   if (opts.name && db.prepare('SELECT 1 FROM snapshots WHERE name = ?').get(opts.name)) {
     throw new ImportError(`a snapshot named ${JSON.stringify(opts.name)} already exists; choose another --name`, 'name-taken');
   }
 
-  report({ phase: 'write' });
+  report({ phase: 'parse', currentFile: null });
+  const parseOpts: ParseBundleOptions = { keepGoing: opts.keepGoing, looseNode: opts.looseNode };
+  const bundle = openBundle(source, parseOpts);
+  // The cluster files parse into table rows in the cluster worker while this thread parses the
+  // nodes' files (the rulesets, the bulk of the work), writing their rules as it goes.
+  const cluster = clusterParser.parse({ files: bundle.files.filter(isClusterFile), opts: parseOpts });
+  let ruleRows = 0;
+  const written = await inImportTransaction(db, async () => {
+    const rulesets = new RulesetWriter(db, (rows) => report({ phase: 'parse', rows: (ruleRows = rows) }));
+    const nodes = parseNodeFiles(bundle, parseOpts, rulesets);
+    const { rows, diagnostics } = await cluster;
+    report({ phase: 'write' });
+    const parsed: BundleRows = { ...bundle, ...nodes, cluster: rows, diagnostics: [...bundle.diagnostics, ...diagnostics, ...nodes.diagnostics] };
+    const snapshotId = writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows: ruleRows + rows }));
+    return { snapshotId, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
+  });
+  report({ phase: 'done' });
+  return { ...written, name, duplicate: false };
+}
+
+/**
+ * Runs `write` in the import's one transaction: a failed import leaves the library exactly as it
+ * was. The transaction spans an await (for the cluster worker's rows), so nothing else may use
+ * the connection meanwhile: LibraryService runs its writes one at a time.
+ */
+async function inImportTransaction<T>(db: WritableDB, write: () => Promise<T>): Promise<T> {
   // A large import touches far more index pages than SQLite's default 2 MB cache holds; a bigger
   // cache for the length of the transaction keeps them from spilling to the WAL mid-import.
   const cacheSize = db.pragma('cache_size', { simple: true }) as number;
   db.pragma(`cache_size = ${IMPORT_CACHE_SIZE}`);
-  let snapshotId: number;
   try {
-    snapshotId = db.transaction(() => writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows })))();
+    db.exec('BEGIN');
+    try {
+      const result = await write();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);
   }
-  report({ phase: 'done' });
-  return { snapshotId, name, duplicate: false, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
-}
-
-/**
- * parseBundle for the writer: the cluster files parse into table rows in the cluster worker
- * while this thread parses the nodes' files (the rulesets, the bulk of the work).
- */
-async function parseForWriting(source: BundleSource, opts: ParseBundleOptions, clusterParser: ClusterParser): Promise<BundleRows> {
-  const bundle = openBundle(source, opts);
-  const cluster = clusterParser.parse({ files: bundle.files.filter(isClusterFile), opts });
-  const nodes = parseNodeFiles(bundle, opts);
-  const { rows, diagnostics } = await cluster;
-  return { ...bundle, ...nodes, cluster: rows, diagnostics: [...bundle.diagnostics, ...diagnostics, ...nodes.diagnostics] };
 }
 
 function uniqueName(db: WritableDB, base: string): string {

@@ -1,4 +1,4 @@
-import type { NftRuleset } from '../../renderer/src/analysis/model';
+import type { NftRule, NftRuleset } from '../../renderer/src/analysis/model';
 import type { BundleFile, ParsedRuleset, RulesetFormat } from './parse-bundle';
 
 // A node's rules can come in up to three renderings: nft's text, nft's JSON and iptables-save.
@@ -17,37 +17,74 @@ import type { BundleFile, ParsedRuleset, RulesetFormat } from './parse-bundle';
 /** Ruleset renderings in order of preference when they are equally complete. */
 export const RULESET_PREFERENCE: readonly RulesetFormat[] = ['nft-json', 'nft-text', 'iptables-save'];
 
-/**
- * Reads a node's ruleset files and returns the rendering to use (null when none holds a
- * ruleset). `read` parses one file (null when it holds none); `skipped` hears of each file left
- * unread and of the one used instead.
- */
-export function readNodeRuleset(
-  files: readonly BundleFile[],
-  read: (file: BundleFile) => NftRuleset | null,
-  skipped: (file: BundleFile, used: BundleFile) => void,
-): ParsedRuleset | null {
+/** Where an import has put a rendering it read: the library's ruleset, and how complete it is (RulesetWriter). */
+export interface StoredRendering {
+  hash: string;
+  rulesetId: number;
+  /** rule statements nothing understood */
+  unknown: number;
+}
+
+/** A rendering as read: the parsed ruleset (without its rules when an import stored them), and how complete it is. */
+export interface RenderingRead {
+  ruleset: NftRuleset;
+  unknown: number;
+  stored?: StoredRendering;
+}
+
+/** How a node's renderings are read: by the analysis, which keeps them parsed, or by an import, which stores them as it parses. */
+export interface RenderingReader {
+  /** Reads one file's rendering; null when it holds none. */
+  read(file: BundleFile): RenderingRead | null;
+  /** A rendering read is not the one used after all. */
+  drop(read: RenderingRead): void;
+  /** A file is left unread: `used` renders the same rules, all of them understood. */
+  skipped(file: BundleFile, used: BundleFile): void;
+}
+
+/** Reads a node's ruleset files and returns the rendering to use (null when none holds a ruleset). */
+export function readNodeRuleset(files: readonly BundleFile[], reader: RenderingReader): ParsedRuleset | null {
   const order = files
     .map((file) => ({ file, rank: readingRank(file) }))
     .sort((a, b) => a.rank - b.rank)
     .map(({ file }) => file);
-  const candidates: { parsed: ParsedRuleset; empty: boolean; unknown: number }[] = [];
+  let best: Candidate | null = null;
   for (let i = 0; i < order.length; i++) {
     const file = order[i];
-    const ruleset = read(file);
-    if (ruleset === null) continue;
+    const read = reader.read(file);
+    if (read === null) continue;
+    const { ruleset, unknown, stored } = read;
     // No tables at all is what a file that could not be read at all (malformed JSON imported with
     // --keep-going) leaves: it is used only when nothing else is there.
-    const empty = ruleset.tables.length === 0;
-    const unknown = unknownStatements(ruleset);
-    candidates.push({ parsed: { ruleset, hash: file.hash, format: file.kind as RulesetFormat, file: file.path }, empty, unknown });
-    if (!empty && unknown === 0) {
-      for (const rest of order.slice(i + 1)) skipped(rest, file);
+    const candidate: Candidate = {
+      parsed: { ruleset, hash: file.hash, format: file.kind as RulesetFormat, file: file.path, ...(stored ? { stored } : {}) },
+      read,
+      empty: ruleset.tables.length === 0,
+      unknown,
+    };
+    if (best === null || compareCandidates(candidate, best) < 0) {
+      if (best !== null) reader.drop(best.read);
+      best = candidate;
+    } else {
+      reader.drop(read);
+    }
+    if (!candidate.empty && unknown === 0) {
+      for (const rest of order.slice(i + 1)) reader.skipped(rest, file);
       break;
     }
   }
-  candidates.sort((a, b) => Number(a.empty) - Number(b.empty) || a.unknown - b.unknown || preferenceRank(a.parsed.format) - preferenceRank(b.parsed.format));
-  return candidates[0]?.parsed ?? null;
+  return best?.parsed ?? null;
+}
+
+interface Candidate {
+  parsed: ParsedRuleset;
+  read: RenderingRead;
+  empty: boolean;
+  unknown: number;
+}
+
+function compareCandidates(a: Candidate, b: Candidate): number {
+  return Number(a.empty) - Number(b.empty) || a.unknown - b.unknown || preferenceRank(a.parsed.format) - preferenceRank(b.parsed.format);
 }
 
 function preferenceRank(format: RulesetFormat): number {
@@ -60,11 +97,17 @@ function readingRank(file: BundleFile): number {
   return format === 'nft-json' && holdsXtStubs(file.content) ? RULESET_PREFERENCE.length : preferenceRank(format);
 }
 
-function unknownStatements(ruleset: NftRuleset): number {
+/** Rule statements nothing understood. */
+export function unknownStatements(rules: readonly NftRule[]): number {
   let n = 0;
-  for (const table of ruleset.tables) {
-    for (const chain of table.chains) for (const rule of chain.rules) for (const st of rule.statements) if (st.kind === 'unknown') n++;
-  }
+  for (const rule of rules) for (const st of rule.statements) if (st.kind === 'unknown') n++;
+  return n;
+}
+
+/** Rule statements nothing understood, in a whole ruleset. */
+export function unknownStatementsIn(ruleset: NftRuleset): number {
+  let n = 0;
+  for (const table of ruleset.tables) for (const chain of table.chains) n += unknownStatements(chain.rules);
   return n;
 }
 

@@ -13,7 +13,8 @@ import { ImportError } from './errors';
 import { readManifest, type Manifest, type ManifestFile } from './manifest';
 import { sha256, readBundleSource, type BundleSource, type ReadOptions } from './archive';
 import { FILE_PARSERS, type ParsedValue } from './file-parsers';
-import { readNodeRuleset, RULESET_PREFERENCE } from './node-ruleset';
+import { readNodeRuleset, unknownStatementsIn, RULESET_PREFERENCE, type RenderingReader, type StoredRendering } from './node-ruleset';
+import type { RuleReceiver } from '../parsers/nft-common';
 
 export interface BundleFile {
   path: string;
@@ -31,11 +32,13 @@ export interface BundleFile {
 export type RulesetFormat = 'nft-json' | 'nft-text' | 'iptables-save';
 
 export interface ParsedRuleset {
+  /** the parsed rules; when an import stored them as they were parsed (`stored`), its chains have none */
   ruleset: NftRuleset;
   /** content hash of the file it came from: identical files are stored and parsed once */
   hash: string;
   format: RulesetFormat;
   file: string;
+  stored?: StoredRendering;
 }
 
 export interface ParsedBundle {
@@ -159,8 +162,24 @@ export interface ParsedNodes {
   diagnostics: Diagnostic[];
 }
 
-/** Parses the per-node files of a bundle and everything else that is not a cluster file. */
-export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = {}): ParsedNodes {
+/** Where an import stores each ruleset rendering as it is parsed (RulesetWriter). */
+export interface RenderingStore {
+  /** The rendering of this content stored already for another node, now used by one more; undefined if none. */
+  reuse(hash: string): StoredRendering | undefined;
+  /** Starts storing a rendering: its parser hands its rules to the receiver returned. */
+  begin(hash: string, format: RulesetFormat): RuleReceiver;
+  /** Ends the rendering begun last, given what its parser returned (null: the file held none). */
+  end(ruleset: NftRuleset | null): StoredRendering | null;
+  /** A node does not use this rendering after all. */
+  drop(rendering: StoredRendering): void;
+}
+
+/**
+ * Parses the per-node files of a bundle and everything else that is not a cluster file. With a
+ * `store`, the rules of each ruleset go into it as they are parsed: the rulesets returned hold
+ * their tables, chains and sets, but no rules.
+ */
+export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = {}, store?: RenderingStore): ParsedNodes {
   const { manifest, files } = bundle;
   // Per file, so that they come out in file order although the rulesets are read last.
   const fileDiagnostics = new Map<BundleFile, Diagnostic[]>();
@@ -231,20 +250,36 @@ export function parseNodeFiles(bundle: OpenedBundle, opts: ParseBundleOptions = 
   }
 
   const rulesets = new Map<string, ParsedRuleset>();
-  for (const [name, candidates] of rulesetFiles) {
-    const chosen = readNodeRuleset(
-      candidates,
-      (file) => {
-        const value = parseFile(file, opts, parseCache, diagnosticsOf(file));
-        return value?.kind === 'ruleset' ? value.records : null;
-      },
-      (file, used) => {
-        diagnosticsOf(file).push(
-          ...collectionDiagnostics(file),
-          diagnostic(file.path, 'info', 'not-analysed', `kept unparsed: ${used.path} renders the same rules, all of them understood`),
-        );
-      },
+  const skipped = (file: BundleFile, used: BundleFile) => {
+    diagnosticsOf(file).push(
+      ...collectionDiagnostics(file),
+      diagnostic(file.path, 'info', 'not-analysed', `kept unparsed: ${used.path} renders the same rules, all of them understood`),
     );
+  };
+  const reader: RenderingReader = store
+    ? {
+        read: (file) => {
+          const stored = store.reuse(file.hash);
+          // Its rules are in the store already: the parse of its content (cached) gives the rest.
+          if (stored) return { ruleset: rulesetOf(parseFile(file, opts, parseCache, diagnosticsOf(file)))!, unknown: stored.unknown, stored };
+          const receiver = store.begin(file.hash, file.kind as RulesetFormat);
+          const ruleset = rulesetOf(parseFile(file, opts, parseCache, diagnosticsOf(file), receiver));
+          const rendering = store.end(ruleset);
+          return ruleset && rendering && { ruleset, unknown: rendering.unknown, stored: rendering };
+        },
+        drop: (read) => store.drop(read.stored!),
+        skipped,
+      }
+    : {
+        read: (file) => {
+          const ruleset = rulesetOf(parseFile(file, opts, parseCache, diagnosticsOf(file)));
+          return ruleset && { ruleset, unknown: unknownStatementsIn(ruleset) };
+        },
+        drop: () => {},
+        skipped,
+      };
+  for (const [name, candidates] of rulesetFiles) {
+    const chosen = readNodeRuleset(candidates, reader);
     if (!chosen) continue;
     rulesets.set(name, chosen);
     nodeOf(name).ruleset = chosen.ruleset;
@@ -267,6 +302,7 @@ function parseFile(
   opts: ParseBundleOptions,
   parseCache: Map<string, ParseResult<ParsedValue>>,
   diagnostics: Diagnostic[],
+  receiver?: RuleReceiver,
 ): ParsedValue | null {
   diagnostics.push(...collectionDiagnostics(file));
   const parser = FILE_PARSERS[file.kind];
@@ -281,9 +317,10 @@ function parseFile(
     return null;
   }
   const cacheKey = `${file.kind}:${file.hash}`;
-  let result = parseCache.get(cacheKey);
+  // A receiver takes the rules away: the content is parsed again for it, cached or not.
+  let result = receiver ? undefined : parseCache.get(cacheKey);
   if (!result) {
-    result = parser(decode(file.content), { file: file.path });
+    result = parser(decode(file.content), { file: file.path, receiver });
     parseCache.set(cacheKey, result);
   }
   for (const issue of result.issues) {
@@ -296,6 +333,10 @@ function parseFile(
     diagnostics.push(issueToDiagnostic(file.path, issue));
   }
   return result.value;
+}
+
+function rulesetOf(value: ParsedValue | null): NftRuleset | null {
+  return value?.kind === 'ruleset' ? value.records : null;
 }
 
 /** What went wrong collecting the file (its command failed), whether or not it is parsed. */

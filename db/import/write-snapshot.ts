@@ -1,12 +1,11 @@
 import type { Statement } from 'better-sqlite3';
-import type { NodeData, NftRuleset } from '../../renderer/src/analysis/model';
+import type { NodeData } from '../../renderer/src/analysis/model';
 import type { WritableDB } from '../connection';
 import { sql, sqlId, type SqlValue } from '../sql';
 import { BatchedInsert } from './batched-insert';
 import { CLUSTER_TABLES, rowWidth, type ClusterRows, type ClusterTable } from './cluster-rows';
 import { jsonColumn, sourceColumns } from './column-values';
-import type { ParsedBundle, ParsedRuleset } from './parse-bundle';
-import { finalVerdict } from './rule-columns';
+import type { ParsedBundle } from './parse-bundle';
 
 export interface WriteProgress {
   rows: number;
@@ -17,9 +16,9 @@ export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows 
 
 
 /**
- * Statements prepared once per import. Every insert of the import goes through these; SQL lives
- * here and nowhere else in the importer (BatchedInsert spells out the INSERTs of the tables given
- * here). The big tables are written in batches, with ids the importer assigns, following on from
+ * Statements prepared once per import. Every insert of the import goes through these or, for the
+ * rulesets (written while they are parsed, before the rest), through RulesetWriter's; SQL lives
+ * in those two places only (BatchedInsert spells out the INSERTs of the tables given to it). The big tables are written in batches, with ids the importer assigns, following on from
  * the largest id already there (`lastId`).
  */
 function prepare(db: WritableDB) {
@@ -32,19 +31,6 @@ function prepare(db: WritableDB) {
     file: p(`INSERT INTO files (snapshot_id, path, node, netns, kind, blob_hash, size, command, exit_code, duration_ms, stderr)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     diagnostic: p(`INSERT INTO diagnostics (snapshot_id, file, line, col, severity, code, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    rulesetByHash: p(`SELECT id FROM nft_rulesets WHERE content_hash = ?`),
-    ruleset: p(`INSERT INTO nft_rulesets (content_hash, format) VALUES (?, ?)`),
-    table: p(`INSERT INTO nft_tables (ruleset_id, family, name, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?)`),
-    lastChainId: lastId('nft_chains'),
-    chains: new BatchedInsert(db, 'nft_chains', ['id', 'table_id', 'name', 'type', 'hook', 'priority', 'device', 'policy', 'comment', 'line', 'pointer']),
-    // nft_rules has no rowid (migration 30): ids follow on from the newest chain's rules, which
-    // hold the largest id since chains and their rules are only ever written together, in order.
-    lastRuleId: p(`SELECT coalesce(max(id), 0) FROM nft_rules WHERE chain_id = (SELECT max(chain_id) FROM nft_rules)`).pluck(),
-    rules: new BatchedInsert(db, 'nft_rules', [
-      'id', 'chain_id', 'position', 'handle', 'text', 'packets', 'bytes', 'comment', 'verdict_kind', 'verdict_target', 'line', 'pointer',
-    ]),
-    set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
     node: p(`INSERT INTO nodes (snapshot_id, name, ruleset_id, ruleset_file, sysctls_json) VALUES (?, ?, ?, ?, ?)`),
     iface: p(`INSERT INTO interfaces (node_id, netns, ifindex, name, kind, mtu, mac, state, flags_json, master, peer_ifindex, link_netns_name, link_netns_id, vxlan_json, file, line, pointer)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -108,71 +94,14 @@ export function writeSnapshot(
     s.diagnostic.run(snapshotId, d.file, d.line, d.col, d.severity, d.code, d.message, d.detail);
   }
 
-  const rulesetIds = new Map<string, number>();
   for (const node of parsed.nodes) {
     const ruleset = parsed.rulesets.get(node.name);
-    let rulesetId: number | null = null;
-    if (ruleset) {
-      rulesetId = rulesetIds.get(ruleset.hash) ?? writeRuleset(s, ruleset, tick);
-      rulesetIds.set(ruleset.hash, rulesetId);
-    }
-    writeNode(s, snapshotId, node, rulesetId, ruleset?.file ?? null, tick);
+    if (ruleset && !ruleset.stored) throw new Error(`the ruleset of node ${node.name} was parsed without a store: its rules are not written`);
+    writeNode(s, snapshotId, node, ruleset?.stored?.rulesetId ?? null, ruleset?.file ?? null, tick);
   }
   writeCluster(s, snapshotId, parsed.cluster, tick);
   onProgress?.({ rows });
   return snapshotId;
-}
-
-/** Rulesets are shared by content hash across nodes and snapshots: an existing one is reused. */
-function writeRuleset(s: Prepared, parsed: ParsedRuleset, tick: (n?: number) => void): number {
-  const existing = s.rulesetByHash.get(parsed.hash) as { id: number } | undefined;
-  if (existing) return existing.id;
-  const rulesetId = Number(s.ruleset.run(parsed.hash, parsed.format).lastInsertRowid);
-  writeTables(s, rulesetId, parsed.ruleset, s.lastRuleId.get() as number, tick);
-  return rulesetId;
-}
-
-function writeTables(s: Prepared, rulesetId: number, ruleset: NftRuleset, lastRuleId: number, tick: (n?: number) => void): void {
-  let ruleId = lastRuleId;
-  let chainId = s.lastChainId.get() as number;
-  for (const table of ruleset.tables) {
-    const tableId = Number(s.table.run(rulesetId, table.family, table.name, table.comment, table.source.line, table.source.pointer ?? null).lastInsertRowid);
-    for (const set of table.sets) {
-      const setId = Number(
-        s.set.run(tableId, set.name, set.kind, set.keyType, set.dataType, jsonColumn(set.flags), set.comment, set.source.line, set.source.pointer ?? null).lastInsertRowid,
-      );
-      set.elements.forEach((element, i) => s.element.run(setId, i, jsonColumn(element)));
-      tick(set.elements.length + 1);
-    }
-    // The table's chains go in first, so that its rules' foreign keys find them.
-    const firstChainId = chainId + 1;
-    for (const chain of table.chains) {
-      const { name, type, hook, priority, device, policy, comment, source } = chain;
-      s.chains.add([++chainId, tableId, name, type, hook, priority, device, policy, comment, source.line, source.pointer ?? null]);
-    }
-    s.chains.flush();
-    table.chains.forEach((chain, c) => {
-      for (const rule of chain.rules) {
-        const verdict = finalVerdict(rule.statements);
-        s.rules.add([
-          ++ruleId,
-          firstChainId + c,
-          rule.position,
-          rule.handle,
-          rule.text,
-          rule.counter?.packets ?? null,
-          rule.counter?.bytes ?? null,
-          rule.comment,
-          verdict?.kind ?? null,
-          verdict?.target ?? null,
-          rule.source.line,
-          rule.source.pointer ?? null,
-        ]);
-      }
-      tick(chain.rules.length + 1);
-    });
-  }
-  s.rules.flush();
 }
 
 function writeNode(s: Prepared, snapshotId: number, node: NodeData, rulesetId: number | null, rulesetFile: string | null, tick: (n?: number) => void): void {

@@ -22,7 +22,7 @@ import type {
   ParseResult,
 } from '../../renderer/src/analysis/model';
 import { netmaskLength, parseUint, reportLine, splitLines, textSource } from './common';
-import { sharedLiteral, sharedOperand } from './nft-common';
+import { handOverRules, sharedLiteral, sharedOperand, type RulesetParseOptions } from './nft-common';
 import { IssueSink, type ParseOptions } from './issues';
 
 interface BaseChain {
@@ -552,7 +552,7 @@ function newChain(name: string, tableName: string, policy: string, lineNo: numbe
   };
 }
 
-export function parseIptablesSave(text: string, opts: ParseOptions): ParseResult<NftRuleset> {
+export function parseIptablesSave(text: string, opts: RulesetParseOptions): ParseResult<NftRuleset> {
   const sink = new IssueSink();
   const tables = new Map<string, TableState>();
   const tokens = new Tokens();
@@ -604,7 +604,7 @@ export function parseIptablesSave(text: string, opts: ParseOptions): ParseResult
     parseRule(cur, tokens, builder, lineNo, opts, sink);
   }
   if (cur !== null && cur.open !== null) sink.report('truncated-input', cur.open, `*${cur.table.name}`, { severity: 'error' });
-  return { value: { tables: [...tables.values()].map((t) => t.table) }, issues: sink.issues };
+  return { value: handOverRules({ tables: [...tables.values()].map((t) => t.table) }, opts.receiver), issues: sink.issues };
 }
 
 function declareChain(t: TableState, name: string, policy: string, lineNo: number, line: string, opts: ParseOptions, sink: IssueSink): void {

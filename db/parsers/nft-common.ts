@@ -1,7 +1,39 @@
 // Pieces shared by the `nft list ruleset` text parser and the `nft -j list ruleset` JSON parser,
 // so both produce the same model for the same ruleset.
 
-import type { NftFamily, NftOperand, NftValue, NftVerdict, NftVerdictKind } from '../../renderer/src/analysis/model';
+import type { NftChain, NftFamily, NftOperand, NftRule, NftRuleset, NftTable, NftValue, NftVerdict, NftVerdictKind } from '../../renderer/src/analysis/model';
+import type { ParseOptions } from './issues';
+
+/**
+ * Takes a ruleset's rules from its parser instead of the result: each table as soon as it opens
+ * (its comment may come later), then each chain's rules once the parser knows no more can come
+ * to it: the text parser at the chain's closing brace; the JSON and iptables-save parsers, whose
+ * rules may come in any order, at the end. The result's chains then have no rules. The importer
+ * writes them to the library as they come, so that a ruleset's rules never all live in memory.
+ */
+export interface RuleReceiver {
+  table(table: NftTable): void;
+  chain(table: NftTable, chain: NftChain, rules: NftRule[]): void;
+}
+
+/** What a ruleset parser takes: with a `receiver`, it hands the rules over instead of keeping them. */
+export interface RulesetParseOptions extends ParseOptions {
+  receiver?: RuleReceiver;
+}
+
+/** Hands every table and chain's rules over to `receiver`, in order, and leaves the chains without rules. */
+export function handOverRules(ruleset: NftRuleset, receiver: RuleReceiver | undefined): NftRuleset {
+  if (!receiver) return ruleset;
+  for (const table of ruleset.tables) {
+    receiver.table(table);
+    for (const chain of table.chains) {
+      const rules = chain.rules;
+      chain.rules = [];
+      receiver.chain(table, chain, rules);
+    }
+  }
+  return ruleset;
+}
 
 const FAMILIES: ReadonlySet<string> = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 

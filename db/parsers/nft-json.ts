@@ -20,10 +20,11 @@ import type {
   NftVerdict,
   ParseResult,
 } from '../../renderer/src/analysis/model';
-import { IssueSink, type ParseOptions } from './issues';
+import { IssueSink } from './issues';
 import { singleArrayElements } from './json-text';
 import {
   formatMark,
+  handOverRules,
   isMarkSelector,
   isNftFamily,
   isVerdictKind,
@@ -31,6 +32,7 @@ import {
   metaSelector,
   verdict,
   verdictText,
+  type RulesetParseOptions,
 } from './nft-common';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -680,10 +682,11 @@ class JsonParser {
 }
 
 /** Parses `nft -j list ruleset` output. Never throws on bad input. */
-export function parseNftJson(text: string, opts: ParseOptions): ParseResult<NftRuleset> {
+export function parseNftJson(text: string, opts: RulesetParseOptions): ParseResult<NftRuleset> {
   // `nft -j` prints one object per table, chain, rule, …: read one at a time, each is garbage
   // once turned into the model, where a whole-document parse of a 200k-rule ruleset holds ~0.5 GB.
   const elements = singleArrayElements(text, 'nftables');
   const byElement = elements && new JsonParser(opts.file).parseElements(text, elements);
-  return byElement ?? new JsonParser(opts.file).parse(text);
+  const { value, issues } = byElement ?? new JsonParser(opts.file).parse(text);
+  return { value: handOverRules(value, opts.receiver), issues };
 }

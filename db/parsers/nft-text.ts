@@ -25,12 +25,13 @@ import type {
   NftFamily,
   ParseResult,
 } from '../../renderer/src/analysis/model';
-import { IssueSink, type ParseOptions } from './issues';
+import { IssueSink } from './issues';
 import { StatementCache } from './nft-statement-cache';
 import { LogicalLine, tokenText, Tokenizer, type Token } from './nft-tokens';
 import {
   isNftFamily,
   isVerdictKind,
+  type RuleReceiver,
   metaSelector,
   parseInteger,
   resolvePriority,
@@ -39,6 +40,7 @@ import {
   sharedPair,
   splitNatTarget,
   verdict,
+  type RulesetParseOptions,
 } from './nft-common';
 
 const SINGLE_CHAR_TOKENS = new Set(['{', '}', ',', ';']);
@@ -668,6 +670,7 @@ class TextParser {
   constructor(
     private readonly text: string,
     private readonly file: string,
+    private readonly receiver: RuleReceiver | undefined,
   ) {
     this.tokenizer = new Tokenizer(text);
     this.reader = new RuleReader(text, (statementText, at, isXtRemnant) => {
@@ -693,7 +696,12 @@ class TextParser {
   /** Closes the innermost open block. */
   private pop(): Block | undefined {
     const block = this.stack.pop();
-    if (block?.kind === 'chain') block.chain.rules = this.rules.slice(0, this.ruleCount);
+    if (block?.kind === 'chain') {
+      const rules = this.rules.slice(0, this.ruleCount);
+      // a chain is always in the table opened last
+      if (this.receiver) this.receiver.chain(this.tables[this.tables.length - 1], block.chain, rules);
+      else block.chain.rules = rules;
+    }
     return block;
   }
 
@@ -794,6 +802,7 @@ class TextParser {
         source: this.source(logical.line),
       };
       this.tables.push(table);
+      this.receiver?.table(table);
       this.stack.push({ kind: 'table', table, line: logical.line });
       return;
     }
@@ -1001,6 +1010,6 @@ function describeBlock(block: Block): string {
 }
 
 /** Parses `nft list ruleset` / `nft -a list ruleset` output. Never throws. */
-export function parseNftText(text: string, opts: ParseOptions): ParseResult<NftRuleset> {
-  return new TextParser(text, opts.file).parse();
+export function parseNftText(text: string, opts: RulesetParseOptions): ParseResult<NftRuleset> {
+  return new TextParser(text, opts.file, opts.receiver).parse();
 }

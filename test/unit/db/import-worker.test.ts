@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openWritable, type WritableDB } from '../../../db/connection';
 import { importBundle } from '../../../db/import';
+import { LibraryService } from '../../../db/library-service';
 import { WORKER_MIN_BYTES } from '../../../db/import/cluster-parse';
 import { generateClusterBundle, writeBundleFolder } from '../../fixtures/generate-cluster';
 import { tableCounts, tableDigests, tempDir } from './helpers';
@@ -102,5 +103,21 @@ describe('import with the cluster worker', () => {
     expect(tableCounts(db)).toEqual(before);
     const imported = await importBundle(db, bundle, { clusterWorker: workerPath });
     expect(imported.duplicate).toBe(false);
+  });
+
+  it('in the library service, runs imports and deletes asked for at once one after another: an import waits for the worker inside its transaction', async () => {
+    const service = new LibraryService(join(tmp.dir, 'service.sqlite'), { clusterWorker: workerPath });
+    try {
+      const first = await service.importBundle({ path: bundle });
+      const results = await Promise.allSettled([
+        service.importBundle({ path: variant('second', 'nodes/node-0000/sysctl.txt', 'net.ipv4.ip_forward = 1\n') }),
+        service.deleteSnapshot({ snapshotId: first.snapshotId }),
+        service.importBundle({ path: variant('third', 'nodes/node-0000/sysctl.txt', 'net.ipv4.ip_forward = 0\n') }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect((await service.listSnapshots()).map((s) => s.name).sort()).toEqual(['second', 'third']);
+    } finally {
+      service.close();
+    }
   });
 });

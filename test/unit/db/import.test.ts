@@ -127,6 +127,38 @@ describe('importBundle', () => {
     ]);
   });
 
+  it('keeps only the renderings its nodes use, though each was written while it was read', async () => {
+    const oneUnknown = 'table ip nat {\n\tchain X {\n\t\tsome gibberish\n\t\taccept\n\t}\n}\n';
+    const complete = '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n';
+    const alone = write('alone.tar.gz', rawTarGz([
+      { name: 'manifest.json', content: manifest({ nodes: ['n1'] }) },
+      { name: 'nodes/n1/iptables-save.txt', content: complete },
+      { name: 'nodes/n1/nft-ruleset.txt', content: oneUnknown },
+    ]));
+    await importBundle(db, alone);
+    expect(tableCounts(db)).toMatchObject({ nft_rulesets: 1, nft_tables: 1, nft_chains: 2, nft_rules: 1 });
+    // n1 reads the text, then drops it (deleted at once) for its complete iptables-save; n2 has
+    // only the text, read and written again; n3 reads both as stored and drops the text n2 keeps.
+    const path = write('mixed.tar.gz', rawTarGz([
+      { name: 'manifest.json', content: manifest({ nodes: ['n1', 'n2', 'n3'] }) },
+      { name: 'nodes/n1/iptables-save.txt', content: complete },
+      { name: 'nodes/n1/nft-ruleset.txt', content: oneUnknown },
+      { name: 'nodes/n2/nft-ruleset.txt', content: oneUnknown },
+      { name: 'nodes/n3/iptables-save.txt', content: complete },
+      { name: 'nodes/n3/nft-ruleset.txt', content: oneUnknown },
+    ]));
+    const { snapshotId } = await importBundle(db, path);
+    const nodes = 'SELECT n.name, n.ruleset_file AS file, r.format FROM nodes n JOIN nft_rulesets r ON r.id = n.ruleset_id WHERE n.snapshot_id = ? ORDER BY n.name';
+    expect(db.prepare(nodes).all(snapshotId)).toEqual([
+      { name: 'n1', file: 'nodes/n1/iptables-save.txt', format: 'iptables-save' },
+      { name: 'n2', file: 'nodes/n2/nft-ruleset.txt', format: 'nft-text' },
+      { name: 'n3', file: 'nodes/n3/iptables-save.txt', format: 'iptables-save' },
+    ]);
+    expect(tableCounts(db)).toMatchObject({ nft_rulesets: 2, nft_tables: 2, nft_chains: 3, nft_rules: 3 });
+    const loaded = loadSnapshot(db, snapshotId)!;
+    expect(loaded.nodes.map((n) => n.ruleset!.tables[0].chains.map((c) => c.rules.length))).toEqual([[1, 0], [2], [1, 0]]);
+  });
+
   it('loads a ruleset of every format back exactly as it was imported', async () => {
     const fixture = (path: string) => readFileSync(join(__dirname, '../../fixtures', path));
     const path = write('formats.tar.gz', rawTarGz([

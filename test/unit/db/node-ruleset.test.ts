@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { holdsXtStubs, readNodeRuleset } from '../../../db/import/node-ruleset';
+import { holdsXtStubs, readNodeRuleset, unknownStatementsIn } from '../../../db/import/node-ruleset';
 import { parseBundle, type BundleFile } from '../../../db/import/parse-bundle';
 import type { BundleSource } from '../../../db/import/archive';
 import { RULESET_PARSERS } from '../../../db/import/file-parsers';
@@ -22,19 +22,21 @@ function rulesetFile(format: RulesetFormat, content: Buffer): BundleFile {
   return { path: `nodes/n1/${PATHS[format]}`, kind: format, node: 'n1', netns: null, content, hash: format, command: null, exitCode: null, durationMs: null, stderr: null };
 }
 
-/** Runs readNodeRuleset over the files, recording which were read and which skipped. */
+/** Runs readNodeRuleset over the files, recording which were read, which dropped and which skipped. */
 function choose(files: BundleFile[]) {
   const read: string[] = [];
+  const dropped: string[] = [];
   const skipped: string[] = [];
-  const chosen = readNodeRuleset(
-    files,
-    (file) => {
+  const chosen = readNodeRuleset(files, {
+    read: (file) => {
       read.push(file.path);
-      return RULESET_PARSERS[file.kind as RulesetFormat](file.content.toString('utf8'), { file: file.path }).value;
+      const ruleset = RULESET_PARSERS[file.kind as RulesetFormat](file.content.toString('utf8'), { file: file.path }).value;
+      return { ruleset, unknown: unknownStatementsIn(ruleset), stored: { hash: file.path, rulesetId: read.length, unknown: 0 } };
     },
-    (file, used) => skipped.push(`${file.path} for ${used.path}`),
-  );
-  return { chosen: chosen?.file ?? null, read, skipped };
+    drop: (r) => dropped.push(r.stored!.hash),
+    skipped: (file, used) => skipped.push(`${file.path} for ${used.path}`),
+  });
+  return { chosen: chosen?.file ?? null, read, dropped, skipped };
 }
 
 describe('readNodeRuleset', () => {
@@ -42,6 +44,7 @@ describe('readNodeRuleset', () => {
     expect(choose([rulesetFile('nft-text', NATIVE_TEXT), rulesetFile('nft-json', NATIVE_JSON)])).toEqual({
       chosen: 'nodes/n1/nft-ruleset.json',
       read: ['nodes/n1/nft-ruleset.json'],
+      dropped: [],
       skipped: ['nodes/n1/nft-ruleset.txt for nodes/n1/nft-ruleset.json'],
     });
   });
@@ -51,15 +54,26 @@ describe('readNodeRuleset', () => {
     expect(choose([rulesetFile('nft-json', XT_JSON), rulesetFile('nft-text', completeText)])).toEqual({
       chosen: 'nodes/n1/nft-ruleset.txt',
       read: ['nodes/n1/nft-ruleset.txt'],
+      dropped: [],
       skipped: ['nodes/n1/nft-ruleset.json for nodes/n1/nft-ruleset.txt'],
     });
   });
 
-  it('reads every rendering when none is complete, and takes the one with fewest unknown statements', () => {
+  it('reads every rendering when none is complete, takes the one with fewest unknown statements, and drops each other as soon as it is beaten', () => {
     expect(choose([rulesetFile('nft-json', XT_JSON), rulesetFile('nft-text', XT_TEXT), rulesetFile('iptables-save', IPTABLES_SAVE)])).toEqual({
       chosen: 'nodes/n1/nft-ruleset.txt',
       read: ['nodes/n1/nft-ruleset.txt', 'nodes/n1/iptables-save.txt', 'nodes/n1/nft-ruleset.json'],
+      dropped: ['nodes/n1/iptables-save.txt', 'nodes/n1/nft-ruleset.json'],
       skipped: [],
+    });
+  });
+
+  it('drops an earlier rendering once a later one beats it', () => {
+    const oneUnknown = Buffer.from('table ip nat {\n\tchain X {\n\t\tsome gibberish\n\t}\n}\n');
+    const complete = Buffer.from('*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n');
+    expect(choose([rulesetFile('nft-text', oneUnknown), rulesetFile('iptables-save', complete)])).toMatchObject({
+      chosen: 'nodes/n1/iptables-save.txt',
+      dropped: ['nodes/n1/nft-ruleset.txt'],
     });
   });
 
