@@ -13,7 +13,11 @@ import { MAX_VARIABLES, sql, sqlFragment, sqlId, sqlJoin, type SqlValue } from '
 export class BatchedInsert {
   private readonly pending: SqlValue[] = [];
   private readonly capacity: number;
-  private readonly full: Statement;
+  /**
+   * The INSERT for each number of rows run so far: a parent is flushed with however many rows it
+   * holds each time a batch that refers to it fills, a few thousand times in a large import.
+   */
+  private readonly inserts = new Map<number, Statement>();
 
   /** `parent`: the batch of the rows these refer to (a foreign key), written before each of these batches */
   constructor(
@@ -22,27 +26,27 @@ export class BatchedInsert {
     private readonly columns: readonly string[],
     private readonly parent?: BatchedInsert,
   ) {
-    const rows = Math.floor(MAX_VARIABLES / columns.length);
-    this.capacity = rows * columns.length;
-    this.full = db.prepare(insertRows(table, columns, rows));
+    this.capacity = Math.floor(MAX_VARIABLES / columns.length) * columns.length;
   }
 
   /** Queues one row, its values in the order of the columns. */
   add(row: readonly SqlValue[]): void {
     for (let i = 0; i < row.length; i++) this.pending.push(row[i]);
-    if (this.pending.length === this.capacity) {
-      this.parent?.flush();
-      this.full.run(this.pending);
-      this.pending.length = 0;
-    }
+    if (this.pending.length === this.capacity) this.flush();
   }
 
   /** Writes the queued rows (and the parent's). */
   flush(): void {
     this.parent?.flush();
     if (this.pending.length === 0) return;
-    this.db.prepare(insertRows(this.table, this.columns, this.pending.length / this.columns.length)).run(this.pending);
+    this.insertOf(this.pending.length / this.columns.length).run(this.pending);
     this.pending.length = 0;
+  }
+
+  private insertOf(rows: number): Statement {
+    let insert = this.inserts.get(rows);
+    if (!insert) this.inserts.set(rows, (insert = this.db.prepare(insertRows(this.table, this.columns, rows))));
+    return insert;
   }
 }
 

@@ -19,4 +19,22 @@ describe('BatchedInsert', () => {
     expect(db.prepare('SELECT id, label, n FROM t ORDER BY id').all()).toEqual(rows);
     db.close();
   });
+
+  it('writes a parent batch first whenever a batch of rows that refer to it is written, however few rows it holds', () => {
+    const db = new Database(':memory:') as WritableDB;
+    db.pragma('foreign_keys = ON');
+    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id))');
+    const parents = new BatchedInsert(db, 'parent', ['id']);
+    const children = new BatchedInsert(db, 'child', ['id', 'parent_id'], parents);
+    // parent k has k % 5 children: the children's batch fills with 0 to a few parents pending
+    let childId = 0;
+    for (let k = 1; k <= 2000; k++) {
+      parents.add([k]);
+      for (let i = 0; i < k % 5; i++) children.add([++childId, k]);
+    }
+    children.flush();
+    expect(db.prepare('SELECT count(*) FROM parent').pluck().get()).toBe(2000);
+    expect(db.prepare('SELECT count(*) FROM child').pluck().get()).toBe(childId);
+    db.close();
+  });
 });
