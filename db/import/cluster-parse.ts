@@ -1,21 +1,26 @@
 // The cluster files (kubectl JSON for every Service, EndpointSlice and pod) parse independently of
 // the nodes' rulesets, so an import parses them on the machine's other core while this thread
-// parses the rulesets: in a worker thread that hands back the table rows (cluster-rows.ts), not
-// the records, because rebuilding fifty thousand pod objects here would cost most of what the
-// worker saved. Small clusters parse in-thread.
+// parses the rulesets: in a worker thread that encodes them as the tables' rows (cluster-rows.ts)
+// and writes those into a staging file the import copies from (cluster-staging.ts). Handing back
+// the records, or even the rows, would make this thread rebuild them value by value, which cost
+// most of what the worker saved. Small clusters parse in-thread, into rows.
 
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from './diagnostics';
 import { clusterRows, type ClusterRows } from './cluster-rows';
+import { writeStagedCluster } from './cluster-staging';
 import { ImportError, type ImportErrorCode } from './errors';
 import { parseClusterFiles, type BundleFile, type ParseBundleOptions } from './parse-bundle';
 import type { WireError } from '../worker-client';
 
+/** The cluster's rows, or null when the worker wrote them into the staging file (cluster-staging.ts), and the diagnostics. */
 export interface ClusterRowsResult {
-  rows: ClusterRows;
+  rows: ClusterRows | null;
   diagnostics: Diagnostic[];
 }
 
@@ -23,6 +28,8 @@ export interface ClusterRowsResult {
 export interface ClusterJob {
   files: BundleFile[];
   opts: ParseBundleOptions;
+  /** the staging file the worker writes the rows into; none: they come back as rows */
+  staging?: string;
 }
 export type ClusterReply = { ok: true; value: ClusterRowsResult } | { ok: false; error: WireError };
 
@@ -41,10 +48,19 @@ export function defaultClusterWorker(): string | null {
   return existsSync(script) ? script : null;
 }
 
-/** Parses the cluster files and encodes their rows, on this thread. */
+/** Parses the cluster files and encodes their rows, on this thread, into the job's staging file if it names one. */
 export function parseClusterRows(job: ClusterJob): ClusterRowsResult {
   const { cluster, diagnostics } = parseClusterFiles(job.files, job.opts);
-  return { rows: clusterRows(cluster), diagnostics };
+  const rows = clusterRows(cluster);
+  if (job.staging === undefined) return { rows, diagnostics };
+  writeStagedCluster(job.staging, rows);
+  return { rows: null, diagnostics };
+}
+
+/** A parse under way: its answer, and the staging file it writes when it runs in the worker. */
+export interface ClusterParse {
+  answer: Promise<ClusterRowsResult>;
+  staging: string | null;
 }
 
 /**
@@ -54,6 +70,7 @@ export function parseClusterRows(job: ClusterJob): ClusterRowsResult {
 export class ClusterParser {
   /** the worker and its one answer (a worker that fails to start fails it before any job is posted) */
   private readonly thread: { worker: Worker; answer: Promise<ClusterRowsResult> } | null;
+  private staging: string | null = null;
 
   constructor(script: string | null) {
     const worker = script === null ? null : new Worker(script);
@@ -61,21 +78,25 @@ export class ClusterParser {
   }
 
   /**
-   * The files' rows and diagnostics. In the worker, its errors (an ImportError for malformed
-   * JSON) reject the promise; parsed here, they are thrown at once, before anything else parses.
+   * Starts parsing the files: in the worker, which writes the rows into a staging file, or here.
+   * In the worker, its errors (an ImportError for malformed JSON) reject the answer; parsed here,
+   * they are thrown at once, before anything else parses.
    */
-  parse(job: ClusterJob): Promise<ClusterRowsResult> {
-    const bytes = job.files.reduce((n, f) => n + f.content.length, 0);
+  parse(files: BundleFile[], opts: ParseBundleOptions): ClusterParse {
+    const bytes = files.reduce((n, f) => n + f.content.length, 0);
     if (this.thread === null || bytes < WORKER_MIN_BYTES) {
-      this.close();
-      return Promise.resolve(parseClusterRows(job));
+      void this.close();
+      return { answer: Promise.resolve(parseClusterRows({ files, opts })), staging: null };
     }
-    this.thread.worker.postMessage(job);
-    return this.thread.answer;
+    this.staging = join(tmpdir(), `kube-netpath-cluster-${process.pid}-${randomUUID()}.sqlite`);
+    this.thread.worker.postMessage({ files, opts, staging: this.staging } satisfies ClusterJob);
+    return { answer: this.thread.answer, staging: this.staging };
   }
 
-  close(): void {
-    void this.thread?.worker.terminate();
+  /** Stops the worker and then deletes its staging file: call once the import is done with both. */
+  async close(): Promise<void> {
+    await this.thread?.worker.terminate();
+    if (this.staging !== null) rmSync(this.staging, { force: true });
   }
 }
 

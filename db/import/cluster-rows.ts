@@ -60,6 +60,9 @@ export const CLUSTER_TABLES = {
 
 export type ClusterRows = Record<keyof typeof CLUSTER_TABLES, SqlValue[]>;
 
+/** Whether a table's rows belong to the snapshot itself, rather than to a row of another table. */
+export const isTopLevel = (table: ClusterTable) => table.parent === 'snapshot_id';
+
 /** Values per row of a table's list: the parent index, then the columns. */
 export const rowWidth = (table: ClusterTable) => 1 + table.columns.length;
 

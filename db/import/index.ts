@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { WritableDB } from '../connection';
 import { readBundleSource, type ArchiveLimits } from './archive';
 import { ClusterParser, defaultClusterWorker } from './cluster-parse';
+import { attachStaging, detachStaging } from './cluster-staging';
 import { ImportError } from './errors';
 import { isClusterFile, openBundle, parseNodeFiles, type ParseBundleOptions } from './parse-bundle';
 import { RulesetWriter } from './ruleset-writer';
@@ -45,7 +46,7 @@ export async function importBundle(db: WritableDB, path: string, opts: ImportOpt
   try {
     return await importWith(db, path, opts, clusterParser);
   } finally {
-    clusterParser.close();
+    await clusterParser.close();
   }
 }
 
@@ -78,19 +79,32 @@ async function importWith(db: WritableDB, path: string, opts: ImportOptions, clu
   const bundle = openBundle(source, parseOpts);
   // The cluster files parse into table rows in the cluster worker while this thread parses the
   // nodes' files (the rulesets, the bulk of the work), writing their rules as it goes.
-  const cluster = clusterParser.parse({ files: bundle.files.filter(isClusterFile), opts: parseOpts });
+  const cluster = clusterParser.parse(bundle.files.filter(isClusterFile), parseOpts);
   let ruleRows = 0;
-  const written = await inImportTransaction(db, async () => {
-    const rulesets = new RulesetWriter(db, (rows) => report({ phase: 'parse', rows: (ruleRows = rows) }));
-    const nodes = parseNodeFiles(bundle, parseOpts, rulesets);
-    const { rows, diagnostics } = await cluster;
-    report({ phase: 'write' });
-    const parsed: BundleRows = { ...bundle, ...nodes, cluster: rows, diagnostics: [...bundle.diagnostics, ...diagnostics, ...nodes.diagnostics] };
-    const snapshotId = writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows: ruleRows + rows }));
-    return { snapshotId, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
-  });
+  const written = await withStaging(db, cluster.staging, () =>
+    inImportTransaction(db, async () => {
+      const rulesets = new RulesetWriter(db, (rows) => report({ phase: 'parse', rows: (ruleRows = rows) }));
+      const nodes = parseNodeFiles(bundle, parseOpts, rulesets);
+      const { rows, diagnostics } = await cluster.answer;
+      report({ phase: 'write' });
+      const parsed: BundleRows = { ...bundle, ...nodes, cluster: rows, diagnostics: [...bundle.diagnostics, ...diagnostics, ...nodes.diagnostics] };
+      const snapshotId = writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows: ruleRows + rows }));
+      return { snapshotId, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
+    }),
+  );
   report({ phase: 'done' });
   return { ...written, name, duplicate: false };
+}
+
+/** Runs `use` with the cluster worker's staging file, if any, attached (SQLite attaches only outside a transaction). */
+async function withStaging<T>(db: WritableDB, staging: string | null, use: () => Promise<T>): Promise<T> {
+  if (staging === null) return use();
+  attachStaging(db, staging);
+  try {
+    return await use();
+  } finally {
+    detachStaging(db);
+  }
 }
 
 /**

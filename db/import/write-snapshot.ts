@@ -3,7 +3,8 @@ import type { NodeData } from '../../renderer/src/analysis/model';
 import type { WritableDB } from '../connection';
 import { sql, sqlId, type SqlValue } from '../sql';
 import { BatchedInsert } from './batched-insert';
-import { CLUSTER_TABLES, rowWidth, type ClusterRows, type ClusterTable } from './cluster-rows';
+import { CLUSTER_TABLES, isTopLevel, rowWidth, type ClusterRows, type ClusterTable } from './cluster-rows';
+import { copyStagedTable } from './cluster-staging';
 import { jsonColumn, sourceColumns } from './column-values';
 import type { ParsedBundle } from './parse-bundle';
 
@@ -11,14 +12,15 @@ export interface WriteProgress {
   rows: number;
 }
 
-/** A parsed bundle as the importer writes it: the cluster already encoded as table rows. */
-export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows };
+/** A parsed bundle as the importer writes it: the cluster already encoded as table rows, or null when they are in the attached staging file. */
+export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows | null };
 
 
 /**
- * Statements prepared once per import. Every insert of the import goes through these or, for the
- * rulesets (written while they are parsed, before the rest), through RulesetWriter's; SQL lives
- * in those two places only (BatchedInsert spells out the INSERTs of the tables given to it). The big tables are written in batches, with ids the importer assigns, following on from
+ * Statements prepared once per import. Every insert of the import goes through these, through
+ * RulesetWriter's for the rulesets (written while they are parsed, before the rest), or through
+ * cluster-staging's copies of the worker's rows; SQL lives in those places only (BatchedInsert
+ * spells out the INSERTs of the tables given to it). The big tables are written in batches, with ids the importer assigns, following on from
  * the largest id already there (`lastId`).
  */
 function prepare(db: WritableDB) {
@@ -99,7 +101,7 @@ export function writeSnapshot(
     if (ruleset && !ruleset.stored) throw new Error(`the ruleset of node ${node.name} was parsed without a store: its rules are not written`);
     writeNode(s, snapshotId, node, ruleset?.stored?.rulesetId ?? null, ruleset?.file ?? null, tick);
   }
-  writeCluster(s, snapshotId, parsed.cluster, tick);
+  writeCluster(s, db, snapshotId, parsed.cluster, tick);
   onProgress?.({ rows });
   return snapshotId;
 }
@@ -127,41 +129,40 @@ function writeNode(s: Prepared, snapshotId: number, node: NodeData, rulesetId: n
   tick(node.ipRules.length + node.neighbours.length + node.fdb.length + node.netns.length + node.sandboxes.length);
 }
 
-/** Writes the cluster tables from their encoded rows, ports and endpoints under their Service's and slice's ids. */
-function writeCluster(s: Prepared, snapshotId: number, rows: ClusterRows, tick: (n?: number) => void): void {
-  const write = (key: keyof ClusterRows, parentId: (index: number) => number) =>
-    writeRows(s.cluster[key], CLUSTER_TABLES[key], rows[key], parentId, tick);
-  const ofSnapshot = () => snapshotId;
-  const firstServiceId = write('services', ofSnapshot);
-  write('servicePorts', (service) => firstServiceId + service);
-  const firstSliceId = write('endpointSlices', ofSnapshot);
-  write('endpoints', (slice) => firstSliceId + slice);
-  write('pods', ofSnapshot);
-  write('nodes', ofSnapshot);
-  write('events', ofSnapshot);
+/**
+ * Writes the cluster tables from their encoded rows (or copies them from the staging file), ports
+ * and endpoints under their Service's and slice's ids.
+ */
+function writeCluster(s: Prepared, db: WritableDB, snapshotId: number, rows: ClusterRows | null, tick: (n?: number) => void): void {
+  const write = (key: keyof ClusterRows, parentId: number): number => {
+    const firstId = (s.cluster[key].lastId.get() as number) + 1;
+    tick(rows ? writeRows(s.cluster[key].insert, CLUSTER_TABLES[key], rows[key], firstId, parentId) : copyStagedTable(db, key, firstId, parentId));
+    return firstId;
+  };
+  const firstServiceId = write('services', snapshotId);
+  write('servicePorts', firstServiceId);
+  const firstSliceId = write('endpointSlices', snapshotId);
+  write('endpoints', firstSliceId);
+  write('pods', snapshotId);
+  write('nodes', snapshotId);
+  write('events', snapshotId);
 }
 
 /**
- * Writes a cluster table's rows from its flat list: each gets the next id and, for its parent
- * index, the id `parentId` gives. Returns the first row's id (the others follow in order).
+ * Writes a cluster table's rows from its flat list: row n (from 0) gets id `firstId + n` and, as
+ * its parent, `parentId` for a top-level table (the snapshot), else `parentId` plus its parent
+ * index (as copyStagedTable does). Returns the number of rows.
  */
-function writeRows(
-  { lastId, insert }: Prepared['cluster'][keyof ClusterRows],
-  table: ClusterTable,
-  values: readonly SqlValue[],
-  parentId: (index: number) => number,
-  tick: (n?: number) => void,
-): number {
+function writeRows(insert: BatchedInsert, table: ClusterTable, values: readonly SqlValue[], firstId: number, parentId: number): number {
   const width = rowWidth(table);
-  const firstId = (lastId.get() as number) + 1;
+  const topLevel = isTopLevel(table);
   const row: SqlValue[] = new Array(width + 1);
   for (let at = 0, id = firstId; at < values.length; at += width, id++) {
     row[0] = id;
-    row[1] = parentId(values[at] as number);
+    row[1] = topLevel ? parentId : parentId + (values[at] as number);
     for (let i = 1; i < width; i++) row[i + 1] = values[at + i];
     insert.add(row);
   }
   insert.flush();
-  tick(values.length / width);
-  return firstId;
+  return values.length / width;
 }

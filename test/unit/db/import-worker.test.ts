@@ -2,7 +2,8 @@
 // same rows as from the in-thread parse, and a failure in the worker leaves it unchanged.
 
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openWritable, type WritableDB } from '../../../db/connection';
@@ -75,6 +76,17 @@ describe('import with the cluster worker', () => {
     } finally {
       inThread.close();
     }
+  });
+
+  /** The worker's staging files of this process still on disk. */
+  const stagingFiles = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`kube-netpath-cluster-${process.pid}-`));
+
+  it('leaves no staging file behind, whether the import succeeds or fails', async () => {
+    await importBundle(db, bundle, { clusterWorker: workerPath });
+    expect(stagingFiles()).toEqual([]);
+    const broken = variant('broken', 'cluster/pods.json', '{"items": [ {"metadata": ');
+    await expect(importBundle(db, broken, { clusterWorker: workerPath })).rejects.toThrow(/malformed JSON/);
+    expect(stagingFiles()).toEqual([]);
   });
 
   it('stops on malformed JSON found in the worker as it does in-thread, and writes nothing', async () => {
