@@ -36,8 +36,25 @@ interface Open {
   unknown: number;
 }
 
+function prepareStatements(db: WritableDB) {
+  const p = (text: string) => db.prepare(text);
+  return {
+    byHash: p(`SELECT id FROM nft_rulesets WHERE content_hash = ?`).pluck(),
+    ruleset: p(`INSERT INTO nft_rulesets (content_hash, format) VALUES (?, ?)`),
+    table: p(`INSERT INTO nft_tables (ruleset_id, family, name, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?)`),
+    tableComment: p(`UPDATE nft_tables SET comment = ? WHERE id = ?`),
+    set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
+    drop: p(`DELETE FROM nft_rulesets WHERE id = ?`),
+    lastChainId: p(`SELECT coalesce(max(id), 0) FROM nft_chains`).pluck(),
+    // nft_rules has no rowid (migration 30): ids follow on from the newest chain's rules, which
+    // hold the largest id since chains and their rules are only ever written together, in order.
+    lastRuleId: p(`SELECT coalesce(max(id), 0) FROM nft_rules WHERE chain_id = (SELECT max(chain_id) FROM nft_rules)`).pluck(),
+  };
+}
+
 export class RulesetWriter {
-  private readonly statements;
+  private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly chains: BatchedInsert;
   private readonly rules: BatchedInsert;
   private lastChainId: number;
@@ -52,20 +69,9 @@ export class RulesetWriter {
     db: WritableDB,
     private readonly onRows: (rows: number) => void = () => {},
   ) {
-    const p = (text: string) => db.prepare(text);
-    this.statements = {
-      byHash: p(`SELECT id FROM nft_rulesets WHERE content_hash = ?`).pluck(),
-      ruleset: p(`INSERT INTO nft_rulesets (content_hash, format) VALUES (?, ?)`),
-      table: p(`INSERT INTO nft_tables (ruleset_id, family, name, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?)`),
-      tableComment: p(`UPDATE nft_tables SET comment = ? WHERE id = ?`),
-      set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
-      drop: p(`DELETE FROM nft_rulesets WHERE id = ?`),
-    };
-    this.lastChainId = p(`SELECT coalesce(max(id), 0) FROM nft_chains`).pluck().get() as number;
-    // nft_rules has no rowid (migration 30): ids follow on from the newest chain's rules, which
-    // hold the largest id since chains and their rules are only ever written together, in order.
-    this.lastRuleId = p(`SELECT coalesce(max(id), 0) FROM nft_rules WHERE chain_id = (SELECT max(chain_id) FROM nft_rules)`).pluck().get() as number;
+    this.statements = prepareStatements(db);
+    this.lastChainId = this.statements.lastChainId.get() as number;
+    this.lastRuleId = this.statements.lastRuleId.get() as number;
     this.chains = new BatchedInsert(db, 'nft_chains', ['id', 'table_id', 'name', 'type', 'hook', 'priority', 'device', 'policy', 'comment', 'line', 'pointer']);
     this.rules = new BatchedInsert(
       db,
