@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { diffSnapshots } from '../../../renderer/src/analysis/diff';
 import { clusterUnchanged } from '../../../renderer/src/analysis/diff/common';
 import { diffCounters } from '../../../renderer/src/analysis/diff/counters';
-import { chainNames, indexNodeRules, IndexedRule, ruleDisplay, ruleKey, type NodeRuleIndex } from '../../../renderer/src/analysis/diff/rule-index';
+import { chainNames, IndexedChain, indexNodeRules, IndexedRule, ruleDisplay, ruleKey, type NodeRuleIndex } from '../../../renderer/src/analysis/diff/rule-index';
 import { diffRules, type ChainMatch } from '../../../renderer/src/analysis/diff/rules';
 import { snapshotView } from '../../../renderer/src/analysis/diff/snapshot-view';
 import { traceContext } from '../../../renderer/src/analysis/trace/context';
-import type { SnapshotData } from '../../../renderer/src/analysis/model';
+import type { KubeProxyChainRef } from '../../../renderer/src/analysis/kubeproxy-names';
+import type { NftChain, SnapshotData } from '../../../renderer/src/analysis/model';
 import { clusterSnapshot, sepChain, svcChain, type ClusterSpec, type ServiceSpec } from './diff-fixtures';
 
 const NGINX: ServiceSpec = {
@@ -162,6 +163,18 @@ describe('counters in the output order', () => {
     const order = [sepChain(NGINX, NGINX.endpoints[0]), sepChain(NGINX, NGINX.endpoints[0]), sepChain(NGINX, NGINX.endpoints[1])];
     expect(reset.message).toContain(order.map((c, i) => `ip nat ${c}: ${(i % 2) + 10} → ${i % 2} packets`).join('; '));
   });
+
+  it('lists chains by table, then by name, whatever their order in the ruleset', () => {
+    const matches = [
+      countedMatch('nat', 'b', null, 0, 1),
+      countedMatch('filter', 'z', null, 0, 1),
+      countedMatch('nat', 'a', null, 0, 1),
+      countedMatch('filter', 'y', null, 0, 1),
+      countedMatch('nat', 'a-1', null, 0, 1),
+    ];
+    const { rules } = diffCounters(matches, [], { a: 'node-0', b: 'node-0', crossNode: false });
+    expect(rules.map((r) => `${r.table} ${r.chain}`)).toEqual(['filter y', 'filter z', 'nat a', 'nat a-1', 'nat b']);
+  });
 });
 
 describe('unchanged cluster lists', () => {
@@ -186,5 +199,103 @@ describe('kube-proxy chain names', () => {
     expect(fromView.size).toBeGreaterThan(0);
     expect(traceContext(a).chainRefsOf('iptables')).toBe(fromView);
     expect(traceContext(a).chainRefsOf('nftables')).not.toBe(fromView);
+  });
+});
+
+describe('chain identities', () => {
+  const sep = 'KUBE-SEP-AAAAAAAAAAAAAAAA';
+  const ref = { mode: 'iptables', kind: 'sep', serviceKey: 'default/nginx', portName: null, protocol: 'tcp', endpoint: '10.42.2.4:80' } as const;
+  const meaning = '⟨sep default/nginx/tcp 10.42.2.4:80⟩';
+
+  it('are found by name, their meaning read only for ids', () => {
+    const identify = chainNames(new Map([[sep, ref]]), new Map()).chainsOf('ip', 'nat');
+    const identity = identify(sep);
+    expect(identify(sep)).toBe(identity);
+    expect(identify('KUBE-SERVICES')).not.toBe(identity);
+    expect(identity.ref).toBe(ref);
+    expect(identity.id).toBe(`ip nat ${meaning}`);
+  });
+
+  it('a plain chain named like a meaning text is the kube-proxy chain of that meaning, whichever comes first', () => {
+    const names = chainNames(new Map([[sep, ref]]), new Map());
+    const kubeProxyFirst = names.chainsOf('ip', 'nat');
+    expect(kubeProxyFirst(meaning)).toBe(kubeProxyFirst(sep));
+    const plainFirst = names.chainsOf('ip', 'filter');
+    const plain = plainFirst(meaning);
+    expect(plainFirst(sep)).toBe(plain);
+    expect(plain.ref).toBeNull();
+    // another table is another chain
+    expect(plain).not.toBe(kubeProxyFirst(sep));
+    expect(plainFirst('⟨other⟩')).not.toBe(plain);
+  });
+
+  it('of a chain at the same place in the other index are taken from there, and looked up by name elsewhere', () => {
+    const a = build();
+    const b = structuredClone(a);
+    const nat = b.nodes[0].ruleset!.tables.find((t) => t.name === 'nat')!;
+    // two chains swap places: neither is named as the chain at its place in A
+    [nat.chains[0], nat.chains[1]] = [nat.chains[1], nat.chains[0]];
+    const names = chainNames(snapshotView(a).chainRefsOf, snapshotView(b).chainRefsOf);
+    const ia = indexNodeRules(a.nodes[0], names);
+    const ib = indexNodeRules(b.nodes[0], names, ia);
+    expect(ib.inOrder.length).toBe(ia.inOrder.length);
+    for (const c of ib.inOrder) expect(c.identity).toBe(names.chainsOf(c.family, c.table)(c.chain.name));
+    expect(ib.inOrder.filter((c, i) => c.identity !== ia.inOrder[i].identity).map((c) => c.chain.name)).toEqual([nat.chains[0].name, nat.chains[1].name]);
+  });
+});
+
+/** A chain present in both snapshots whose one rule (a dnat to `ref`'s endpoint, if any) counted `before` then `after` packets. */
+function countedMatch(table: string, name: string, ref: KubeProxyChainRef | null, before: number, after: number): ChainMatch {
+  const names = chainNames(new Map(ref ? [[name, ref]] : []), new Map());
+  const identity = names.chainsOf('ip', table)(name);
+  const chain = (packets: number): IndexedChain => {
+    const [address, port] = (ref?.endpoint ?? '10.0.0.1:1').split(':');
+    const c: NftChain = {
+      name,
+      type: null,
+      hook: null,
+      priority: null,
+      device: null,
+      policy: null,
+      comment: null,
+      source: { file: 'f', line: 1 },
+      rules: [
+        {
+          position: 0,
+          handle: null,
+          text: `counter dnat to ${address}:${port}`,
+          counter: { packets, bytes: packets * 10 },
+          comment: null,
+          source: { file: 'f', line: 2 },
+          statements: [
+            { kind: 'counter', packets, bytes: packets * 10, text: `counter packets ${packets} bytes ${packets * 10}` },
+            { kind: 'nat', type: 'dnat', address, port, flags: [], text: `dnat to ${address}:${port}` },
+          ],
+        },
+      ],
+    };
+    return new IndexedChain(identity, 'ip', table, c, names);
+  };
+  return { a: chain(before), b: chain(after), pairs: null, identical: true };
+}
+
+describe('counter roll-ups', () => {
+  it('are one per Service port and protocol (an unnamed port and an empty name alike), endpoints summed', () => {
+    const sep = (portName: string | null, protocol: 'tcp' | 'udp', endpoint: string): KubeProxyChainRef => ({ mode: 'iptables', kind: 'sep', serviceKey: 'default/dns', portName, protocol, endpoint });
+    const matches = [
+      countedMatch('nat', 'KUBE-SEP-A', sep('dns', 'udp', '10.42.0.1:53'), 1, 4),
+      countedMatch('nat', 'KUBE-SEP-B', sep('dns-tcp', 'tcp', '10.42.0.1:53'), 0, 2),
+      countedMatch('nat', 'KUBE-SEP-C', sep('dns', 'tcp', '10.42.0.2:53'), 0, 1),
+      countedMatch('nat', 'KUBE-SEP-D', sep('dns', 'udp', '10.42.0.2:53'), 0, 5),
+      countedMatch('nat', 'KUBE-SEP-E', sep(null, 'udp', '10.42.0.3:53'), 0, 6),
+      countedMatch('nat', 'KUBE-SEP-F', sep('', 'udp', '10.42.0.3:53'), 0, 1),
+    ];
+    const { services } = diffCounters(matches, [], { a: 'node-0', b: 'node-0', crossNode: false });
+    expect(services.map((s) => [s.portName, s.protocol, s.packets, s.endpoints.map((e) => `${e.endpoint}=${e.packets}`).join(' ')])).toEqual([
+      [null, 'udp', 7, '10.42.0.3:53=7'],
+      ['dns', 'tcp', 1, '10.42.0.2:53=1'],
+      ['dns', 'udp', 8, '10.42.0.2:53=5 10.42.0.1:53=3'],
+      ['dns-tcp', 'tcp', 2, '10.42.0.1:53=2'],
+    ]);
   });
 });

@@ -17,8 +17,8 @@ import { comparingSentence, nodeChanges, pairNodes } from './pairs';
 import { diffPaths } from './paths';
 import { diffPods } from './pods';
 import { diffRoutes } from './routes';
-import { chainNames, indexNodeRules, type IndexedChain, type NodeRuleIndex } from './rule-index';
-import { diffRules } from './rules';
+import { chainNames, indexNodeRules, type NodeRuleIndex } from './rule-index';
+import { diffRules, type ChainMatch } from './rules';
 import { diffServices } from './services';
 import { planPaths } from './skip';
 import { snapshotView } from './snapshot-view';
@@ -58,8 +58,8 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
   const names = chainNames(viewA.chainRefsOf, unchanged.services && unchanged.endpointSlices ? viewA.chainRefsOf : viewB.chainRefsOf);
   const rulesA = new Map<string, NodeRuleIndex>();
   const rulesB = new Map<string, NodeRuleIndex>();
-  /** B's chains identical to A's (ChainMatch.identical) → A's */
-  const identical = new Map<IndexedChain, IndexedChain>();
+  /** per pair, the chains present in both (RulesDiff.matches) */
+  const matches: ChainMatch[][] = [];
 
   const sections: Record<DiffSection, Change[]> = {
     nodes: nodeChanges(pairing),
@@ -86,13 +86,13 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
     appendAll(sections.interfaces, diffInterfaces(na, nb, pair));
     appendAll(sections.routes, diffRoutes(na, nb, pair));
     const ia = indexNodeRules(na, names);
-    const ib = indexNodeRules(nb, names);
+    const ib = indexNodeRules(nb, names, ia);
     rulesA.set(pair.a, ia);
     rulesB.set(pair.b, ib);
     const rules = diffRules(ia, ib, pair);
     appendAll(sections.rules, rules.changes);
     appendAll(findings, rules.findings);
-    for (const m of rules.matches) if (m.identical) identical.set(m.b, m.a);
+    matches.push(rules.matches);
     const c = diffCounters(rules.matches, rules.newChains, pair);
     counters.rulesCompared += c.compared;
     counters.rulesWentDown += c.wentDown;
@@ -115,7 +115,7 @@ export function diffSnapshots(a: SnapshotData, b: SnapshotData, opts: DiffOption
   const traceNodesB = pairing.pairs.map((p) => p.b);
   const plan = opts.exhaustivePaths
     ? { retrace: null, reason: 'exhaustive paths requested' }
-    : planPaths({ view: viewA, rules: rulesA, traceNodes: traceNodesA }, { view: viewB, rules: rulesB, traceNodes: traceNodesB }, { pairing, names, identical, unchanged });
+    : planPaths({ view: viewA, rules: rulesA, traceNodes: traceNodesA }, { view: viewB, rules: rulesB, traceNodes: traceNodesB }, { pairing, names, matches, unchanged });
   const paths = diffPaths(
     { snapshot: a, rules: rulesA, nodeId: (n) => (pairing.byA.has(n) || !pairing.toA.has(n) ? n : `${n} (A)`), traceNodes: traceNodesA },
     { snapshot: b, rules: rulesB, nodeId: (n) => pairing.toA.get(n) ?? (pairing.byA.has(n) ? `${n} (B)` : n), traceNodes: traceNodesB },

@@ -26,18 +26,23 @@ export interface ChainNames {
 export class ChainIdentity {
   readonly ref: KubeProxyChainRef | null;
   readonly #prefix: string;
-  readonly #canonical: string;
+  readonly #named: Named;
   #id: string | undefined;
 
-  constructor(prefix: string, canonical: string, ref: KubeProxyChainRef | null) {
+  constructor(prefix: string, named: Named) {
     this.#prefix = prefix;
-    this.#canonical = canonical;
-    this.ref = ref;
+    this.#named = named;
+    this.ref = named.ref;
+  }
+
+  /** what the chain stands for, as text: `⟨sep default/nginx/tcp 10.42.0.204:80⟩`, or a plain chain's name */
+  get meaning(): string {
+    return this.#named.canonical;
   }
 
   /** `family table chain-meaning` */
   get id(): string {
-    this.#id ??= this.#prefix + this.#canonical;
+    this.#id ??= this.#prefix + this.meaning;
     return this.#id;
   }
 }
@@ -45,15 +50,76 @@ export class ChainIdentity {
 /** A snapshot's kube-proxy chain names: all of them, or (built on first use) those of one mode only. */
 export type ChainRefSource = ReadonlyMap<string, KubeProxyChainRef> | ((mode: KubeProxyChainRef['mode']) => ReadonlyMap<string, KubeProxyChainRef>);
 
-/** What a chain name stands for: its kube-proxy ref, and its meaning as text (the name itself for no ref). */
-interface Named {
-  ref: KubeProxyChainRef | null;
-  canonical: string;
+/** A meaning text opens with this; a plain chain name that does could be one (see chainNames). */
+const MEANING_OPEN = '⟨';
+
+/**
+ * What a chain name stands for: its kube-proxy ref, and its meaning as text (the name itself for
+ * no ref), built on first use: a 5,000-Service ruleset names 74,000 chains, and a diff of counters
+ * reads the text of none.
+ */
+class Named {
+  readonly name: string;
+  readonly ref: KubeProxyChainRef | null;
+  #canonical: string | undefined;
+
+  constructor(name: string, ref: KubeProxyChainRef | null) {
+    this.name = name;
+    this.ref = ref;
+  }
+
+  get canonical(): string {
+    if (this.#canonical === undefined) {
+      const r = this.ref;
+      this.#canonical = r
+        ? `${MEANING_OPEN}${r.kind} ${r.serviceKey}${r.portName ? `:${r.portName}` : ''}/${r.protocol}${r.endpoint ? ` ${r.endpoint}` : ''}${r.mode === 'nftables' ? ' nft' : ''}⟩`
+        : this.name;
+    }
+    return this.#canonical;
+  }
+}
+
+/**
+ * One table's identities, found by chain name. Two names share a meaning only when one is a plain
+ * name that reads like a meaning text (see chainNames): from the first such name on, the table's
+ * kube-proxy identities are kept by meaning too.
+ */
+class TableIdentities {
+  readonly prefix: string;
+  readonly byName = new Map<string, ChainIdentity>();
+  /** the kube-proxy chains' identities, while byMeaning is not needed */
+  readonly #kubeProxy: ChainIdentity[] = [];
+  #byMeaning: Map<string, ChainIdentity> | null = null;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** The identity of a name not seen in this table before. */
+  identify(named: Named): ChainIdentity {
+    const kubeProxy = named.ref !== null;
+    if (!kubeProxy && !named.name.startsWith(MEANING_OPEN)) return new ChainIdentity(this.prefix, named);
+    if (!kubeProxy) this.#byMeaning ??= new Map(this.#kubeProxy.map((c) => [c.meaning, c]));
+    if (this.#byMeaning === null) {
+      const identity = new ChainIdentity(this.prefix, named);
+      this.#kubeProxy.push(identity);
+      return identity;
+    }
+    let identity = this.#byMeaning.get(named.canonical);
+    if (identity === undefined) this.#byMeaning.set(named.canonical, (identity = new ChainIdentity(this.prefix, named)));
+    return identity;
+  }
 }
 
 /**
  * A name can only be in the index of the mode it has the shape of (kubeProxyChainMode), so with
  * per-mode sources only the modes of the names actually looked up are ever built.
+ *
+ * Identities are per table and meaning, but no meaning text is built to find them. A kube-proxy
+ * name is a function of its meaning (the hash of the very fields the meaning text shows), so two
+ * different kube-proxy names never share one, and a plain name's meaning is the name itself: the
+ * name finds the identity. The one exception is a plain name that reads like a meaning text (it
+ * opens with ⟨): from the first one on, the table's kube-proxy identities are kept by meaning too.
  */
 export function chainNames(a: ChainRefSource, b: ChainRefSource): ChainNames {
   /** name → its ref and meaning, in one entry: a 5,000-Service ruleset names 74,000 chains */
@@ -64,29 +130,21 @@ export function chainNames(a: ChainRefSource, b: ChainRefSource): ChainNames {
     let out = memo.get(name);
     if (out === undefined) {
       const mode = kubeProxyChainMode(name);
-      const r = mode === null ? null : (lookup(a, name, mode) ?? lookup(b, name, mode) ?? null);
-      const canonical = r
-        ? `⟨${r.kind} ${r.serviceKey}${r.portName ? `:${r.portName}` : ''}/${r.protocol}${r.endpoint ? ` ${r.endpoint}` : ''}${r.mode === 'nftables' ? ' nft' : ''}⟩`
-        : name;
-      memo.set(name, (out = { ref: r, canonical }));
+      memo.set(name, (out = new Named(name, mode === null ? null : (lookup(a, name, mode) ?? lookup(b, name, mode) ?? null))));
     }
     return out;
   };
-  /** per table (`family table `), identities by chain name and by meaning */
-  const tables = new Map<string, { byName: Map<string, ChainIdentity>; byMeaning: Map<string, ChainIdentity> }>();
+  /** per table (`family table `) */
+  const tables = new Map<string, TableIdentities>();
   const chainsOf = (family: string, table: string): ((name: string) => ChainIdentity) => {
     const prefix = `${family} ${table} `;
     let held = tables.get(prefix);
-    if (!held) tables.set(prefix, (held = { byName: new Map(), byMeaning: new Map() }));
-    const { byName, byMeaning } = held;
+    if (!held) tables.set(prefix, (held = new TableIdentities(prefix)));
+    const identities = held;
+    const { byName } = identities;
     return (name) => {
       let identity = byName.get(name);
-      if (identity === undefined) {
-        const { ref, canonical } = named(name);
-        identity = byMeaning.get(canonical);
-        if (identity === undefined) byMeaning.set(canonical, (identity = new ChainIdentity(prefix, canonical, ref)));
-        byName.set(name, identity);
-      }
+      if (identity === undefined) byName.set(name, (identity = identities.identify(named(name))));
       return identity;
     };
   };
@@ -119,14 +177,25 @@ function isProbabilistic(s: NftStatement): boolean {
   return (s.kind === 'unknown' || s.kind === 'passive') && RANDOM_TEXT.test(s.text);
 }
 
-/** `ip:port` (or `ip`) of the rule's dnat statement: an endpoint chain's DNAT; null without one. */
+/** A dnat statement with a literal address: an endpoint chain's DNAT, what dnatTarget reads. */
+function isDnatTarget(s: NftStatement): s is Extract<NftStatement, { kind: 'nat' }> & { address: string } {
+  return s.kind === 'nat' && s.type === 'dnat' && s.address !== null;
+}
+
+/** `ip:port` (or `ip`) of the rule's first dnat statement with a literal address; null without one. */
 export function dnatTarget(statements: readonly NftStatement[]): string | null {
   for (const s of statements) {
-    if (s.kind !== 'nat' || s.type !== 'dnat' || s.address === null) continue;
+    if (!isDnatTarget(s)) continue;
     if (s.port === null) return s.address;
     return s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
   }
   return null;
+}
+
+/** Whether dnatTarget finds a target, without building its text. */
+export function hasDnatTarget(statements: readonly NftStatement[]): boolean {
+  for (const s of statements) if (isDnatTarget(s)) return true;
+  return false;
 }
 
 /** A statement as the rule prints it (a comment's text is held unquoted). */
@@ -279,6 +348,8 @@ export interface IndexedSet {
 export interface NodeRuleIndex {
   /** one chain per identity, in ruleset order */
   chains: Map<ChainIdentity, IndexedChain>;
+  /** every chain, in ruleset order (`chains` keeps one per identity) */
+  inOrder: readonly IndexedChain[];
   /** by `family table chain` as named in this snapshot; built on first use (only re-traced paths look chains up by name) */
   readonly byName: Map<string, IndexedChain>;
   sets: Map<string, IndexedSet>;
@@ -293,16 +364,25 @@ function elementText(e: NftMapElement): string {
   return data === null ? valueText(e.key) : `${valueText(e.key)} : ${data}`;
 }
 
-export function indexNodeRules(node: NodeData, names: ChainNames): NodeRuleIndex {
+/**
+ * A node's chains and sets by identity. With `like` (the other side's index, built with the same
+ * ChainNames), a chain named as the chain at the same place there (same position, family and
+ * table) takes that chain's identity, a function of those three, without looking its name up: two
+ * captures of one ruleset list the same chains in the same order.
+ */
+export function indexNodeRules(node: NodeData, names: ChainNames, like?: NodeRuleIndex): NodeRuleIndex {
   const chains = new Map<ChainIdentity, IndexedChain>();
-  /** every chain, in ruleset order (`chains` keeps one per meaning) */
   const all: IndexedChain[] = [];
   let byName: Map<string, IndexedChain> | undefined;
   const sets = new Map<string, IndexedSet>();
+  const there = like?.inOrder ?? [];
   for (const table of node.ruleset?.tables ?? []) {
     const identify = names.chainsOf(table.family, table.name);
     for (const chain of table.chains) {
-      const indexed = new IndexedChain(identify(chain.name), table.family, table.name, chain, names);
+      const same = there[all.length] as IndexedChain | undefined;
+      const identity =
+        same !== undefined && same.chain.name === chain.name && same.table === table.name && same.family === table.family ? same.identity : identify(chain.name);
+      const indexed = new IndexedChain(identity, table.family, table.name, chain, names);
       chains.set(indexed.identity, indexed);
       all.push(indexed);
     }
@@ -320,6 +400,7 @@ export function indexNodeRules(node: NodeData, names: ChainNames): NodeRuleIndex
   }
   return {
     chains,
+    inOrder: all,
     sets,
     get byName() {
       byName ??= new Map(all.map((c) => [`${c.family} ${c.table} ${c.chain.name}`, c]));

@@ -8,7 +8,8 @@ import { appendAll } from '../arrays';
 import type { NftRule, NftStatement, NftValue, NftVerdict, NodeData } from '../model';
 import { canonicalIp } from '../trace/ip';
 import { jsonEqual } from './common';
-import { dnatTarget, ruleKey, type ChainNames, type IndexedChain, type NodeRuleIndex } from './rule-index';
+import { dnatTarget, hasDnatTarget, ruleKey, type ChainNames, type IndexedChain, type NodeRuleIndex } from './rule-index';
+import type { ChainMatch } from './rules';
 import type { SnapshotView } from './snapshot-view';
 
 /** One side of the diff as the plan reads it: its snapshot, its nodes' rule indexes, the nodes traced (in pair order). */
@@ -242,10 +243,10 @@ function dispatchLiterals(rule: NftRule): Literals | null {
 
 /**
  * Where the engine's packets could be bounded no more: a NAT whose target is not written down (the
- * first such statement); the chains the rule's verdicts send traffic to are handed to `visit`. One
- * pass over the statements.
+ * first such statement; `literalDnat`: the rule has a dnat dnatTarget reads); the chains the rule's
+ * verdicts send traffic to are handed to `visit`. One pass over the statements.
  */
-function scanRule(rule: NftRule, dnat: string | null, visit: (target: string) => void): string | null {
+function scanRule(rule: NftRule, literalDnat: boolean, visit: (target: string) => void): string | null {
   let nat: string | null = null;
   for (const s of rule.statements) {
     switch (s.kind) {
@@ -254,7 +255,7 @@ function scanRule(rule: NftRule, dnat: string | null, visit: (target: string) =>
         break;
       case 'nat':
         if (s.type === 'redirect') nat ??= 'a redirect';
-        else if (s.type === 'dnat' && dnat === null) nat ??= 'a DNAT without a literal target';
+        else if (s.type === 'dnat' && !literalDnat) nat ??= 'a DNAT without a literal target';
         break;
       case 'verdict':
       case 'vmap':
@@ -341,7 +342,7 @@ function ownedChainFacts(c: IndexedChain, owner: string, at: ChainPlace, names: 
   };
   for (const r of c.chain.rules) {
     sendsElsewhere = null;
-    const nat = scanRule(r, dnatTarget(r.statements), sends);
+    const nat = scanRule(r, hasDnatTarget(r.statements), sends);
     if (nat) blocker ??= `${nat} in ${c.chain.name} on ${at.nodeName}`;
     if (sendsElsewhere !== null) blocker ??= sendsElsewhere;
   }
@@ -354,12 +355,12 @@ function nodeChainFacts(c: IndexedChain, at: ChainPlace, names: ChainNames): Cha
   const attributed: Attributed[] = [];
   for (const r of c.chain.rules) {
     const targets = new Set<string>();
-    const dnat = dnatTarget(r.statements);
-    const nat = scanRule(r, dnat, (t) => {
+    const literalDnat = hasDnatTarget(r.statements);
+    const nat = scanRule(r, literalDnat, (t) => {
       const owner = names.ref(t)?.serviceKey ?? null;
       if (owner !== null) targets.add(owner);
     });
-    if (nat || dnat !== null) blocker ??= `${nat ?? 'a DNAT'} outside Service chains (${c.chain.name} on ${at.nodeName})`;
+    if (nat || literalDnat) blocker ??= `${nat ?? 'a DNAT'} outside Service chains (${c.chain.name} on ${at.nodeName})`;
     const literals = dispatchLiterals(r);
     if (literals) {
       const where = `${at.nodeId} ${c.id} @${kept.length}`;
@@ -465,14 +466,19 @@ export function sideFacts(side: PlanSide, names: ChainNames, nodeIds: string[], 
 /**
  * B's rules contribute what A's do: on every traced node each chain is identical to A's chain at
  * the same place (ChainMatch.identical), and neither side has sets (their facts are read per side).
+ * `matches` lists each node's matches in A's order: every chain matched, B's in the same order.
  */
-export function sameRules(a: PlanSide, b: PlanSide, identical: ReadonlyMap<IndexedChain, IndexedChain>): boolean {
+export function sameRules(a: PlanSide, b: PlanSide, matches: readonly (readonly ChainMatch[])[]): boolean {
   for (let n = 0; n < a.traceNodes.length; n++) {
     const ia = a.rules.get(a.traceNodes[n]);
     const ib = b.rules.get(b.traceNodes[n]);
-    if (!ia || !ib || ia.chains.size !== ib.chains.size || ia.sets.size > 0 || ib.sets.size > 0) return false;
-    const chainsA = ia.chains.values();
-    for (const cb of ib.chains.values()) if (identical.get(cb) !== chainsA.next().value) return false;
+    const node = matches[n];
+    if (!ia || !ib || !node || node.length !== ia.chains.size || node.length !== ib.chains.size || ia.sets.size > 0 || ib.sets.size > 0) return false;
+    let k = 0;
+    for (const cb of ib.chains.values()) {
+      const m = node[k++];
+      if (!m.identical || m.b !== cb) return false;
+    }
   }
   return true;
 }

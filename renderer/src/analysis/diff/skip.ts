@@ -30,6 +30,7 @@ import type { VethMatch } from '../veths';
 import { jsonEqual, sameObjects, type ClusterUnchanged } from './common';
 import type { Pairing } from './pairs';
 import type { ChainNames, IndexedChain } from './rule-index';
+import type { ChainMatch } from './rules';
 import {
   chainFacts,
   lazy,
@@ -64,8 +65,8 @@ export interface PathPlan {
 export interface PlanInputs {
   pairing: Pairing;
   names: ChainNames;
-  /** B's chains identical to A's (ChainMatch.identical) → A's */
-  identical: ReadonlyMap<IndexedChain, IndexedChain>;
+  /** per traced node (in pair order), the chains present in both (RulesDiff.matches) */
+  matches: readonly (readonly ChainMatch[])[];
   unchanged: ClusterUnchanged;
 }
 
@@ -332,24 +333,31 @@ function attributeEntries(fa: SideFacts, fb: SideFacts, services: Iterable<KubeS
   return { a, b: fb.attributed === fa.attributed ? a : attribute(fb) };
 }
 
-/**
- * Which Services' paths could differ between the two sides. Fingerprints are compared, never
- * traced: one pass over each side's rules, so this costs a small fraction of tracing.
- */
-export function planPaths(a: PlanSide, b: PlanSide, { pairing, names, identical, unchanged }: PlanInputs): PathPlan {
-  if (pairing.unpairedA.length > 0 || pairing.unpairedB.length > 0) return { retrace: null, reason: 'a captured node is in one snapshot only' };
-  if (pairing.pairs.some((p) => p.crossNode)) return { retrace: null, reason: 'a cross-node comparison' };
-  const nodeIds = a.traceNodes;
+/** Facts read once per chain, B's chains identical to A's (ChainMatch.identical) reading A's. */
+function sharingFacts(matches: PlanInputs['matches'], names: ChainNames): FactsOf {
+  const identical = new Map<IndexedChain, IndexedChain>();
+  for (const node of matches) for (const m of node) if (m.identical) identical.set(m.b, m.a);
   const memo = new Map<IndexedChain, ChainFacts>();
-  const factsOf: FactsOf = (c, at) => {
+  return (c, at) => {
     const read = identical.get(c) ?? c;
     let facts = memo.get(read);
     if (!facts) memo.set(read, (facts = chainFacts(read, at, names)));
     return facts;
   };
-  const fa = sideFacts(a, names, nodeIds, factsOf);
+}
+
+/**
+ * Which Services' paths could differ between the two sides. Fingerprints are compared, never
+ * traced: one pass over each side's rules, so this costs a small fraction of tracing.
+ */
+export function planPaths(a: PlanSide, b: PlanSide, { pairing, names, matches, unchanged }: PlanInputs): PathPlan {
+  if (pairing.unpairedA.length > 0 || pairing.unpairedB.length > 0) return { retrace: null, reason: 'a captured node is in one snapshot only' };
+  if (pairing.pairs.some((p) => p.crossNode)) return { retrace: null, reason: 'a cross-node comparison' };
+  const nodeIds = a.traceNodes;
   // the common case, a capture whose rules changed in counters only: B's rule facts are not rebuilt
-  const sharedRules = sameRules(a, b, identical);
+  const sharedRules = sameRules(a, b, matches);
+  const factsOf: FactsOf = sharedRules ? (c, at) => chainFacts(c, at, names) : sharingFacts(matches, names);
+  const fa = sideFacts(a, names, nodeIds, factsOf);
   const fb = sharedRules ? withRulesOf(fa, b) : sideFacts(b, names, nodeIds, factsOf);
   const blocker = fa.blocker ?? fb.blocker;
   if (blocker) return { retrace: null, reason: blocker };
