@@ -77,8 +77,9 @@ async function importWith(db: WritableDB, path: string, opts: ImportOptions, clu
   report({ phase: 'parse', currentFile: null });
   const parseOpts: ParseBundleOptions = { keepGoing: opts.keepGoing, looseNode: opts.looseNode };
   const bundle = openBundle(source, parseOpts);
-  // The cluster files parse into table rows in the cluster worker while this thread parses the
-  // nodes' files (the rulesets, the bulk of the work), writing their rules as it goes.
+  // The cluster files parse into table rows in the cluster worker (into its staging file) while
+  // this thread parses the nodes' files (the rulesets, the bulk of the work), writing their rules
+  // as it goes.
   const cluster = clusterParser.parse(bundle.files.filter(isClusterFile), parseOpts);
   let ruleRows = 0;
   const written = await withStaging(db, cluster.staging, () =>
@@ -124,7 +125,8 @@ async function inImportTransaction<T>(db: WritableDB, write: () => Promise<T>): 
       db.exec('COMMIT');
       return result;
     } catch (error) {
-      db.exec('ROLLBACK');
+      // (SQLite rolls back by itself after some errors, such as a full disk)
+      if (db.inTransaction) db.exec('ROLLBACK');
       throw error;
     }
   } finally {
