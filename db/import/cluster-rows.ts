@@ -4,10 +4,8 @@ import { flagColumn, jsonColumn, sourceColumns } from './column-values';
 
 // The cluster tables' rows exactly as the importer binds them: per table, one flat list of values,
 // row after row, each row led by the index of its parent row (0, the snapshot, for top-level
-// tables). Fifty thousand pods as one list of strings and numbers cross a thread boundary
-// about four times cheaper than the records they come from (there is no object per record to
-// rebuild on the other side), so the import worker hands these back; the in-thread path writes
-// the same lists.
+// tables). The in-thread path writes these lists into the library; the import worker writes them
+// into its staging file (cluster-staging.ts), from which the import copies them.
 
 /** Where a cluster table's rows go. */
 export interface ClusterTable {
