@@ -20,8 +20,8 @@ export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows 
  * Statements prepared once per import. Every insert of the import goes through these, through
  * RulesetWriter's for the rulesets (written while they are parsed, before the rest), or through
  * cluster-staging's copies of the worker's rows; SQL lives in those places only (BatchedInsert
- * spells out the INSERTs of the tables given to it). The big tables are written in batches, with ids the importer assigns, following on from
- * the largest id already there (`lastId`).
+ * spells out the INSERTs of the tables given to it). The big tables are written in batches, with
+ * ids the importer assigns, following on from the largest id already there (`lastId`).
  */
 function prepare(db: WritableDB) {
   const p = (text: string): Statement => db.prepare(text);
