@@ -18,12 +18,9 @@ export function importProgressBar(io: CliIO): { update: (p: ImportProgress) => v
     last = now;
     const fraction = p.phase === 'read' && p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : p.phase === 'read' ? 0 : 1;
     const filled = Math.round(fraction * BAR);
+    // Rows are written from the parse on: each ruleset's rules as it is read.
     const detail =
-      p.phase === 'read'
-        ? `${mib(p.bytesRead)}${p.totalBytes ? `/${mib(p.totalBytes)}` : ''} MiB, ${p.files} files`
-        : p.phase === 'write'
-          ? `${p.rows} rows`
-          : '';
+      p.phase === 'read' ? `${mib(p.bytesRead)}${p.totalBytes ? `/${mib(p.totalBytes)}` : ''} MiB, ${p.files} files` : p.rows > 0 ? `${p.rows} rows written` : '';
     process.stderr.write(`\r\x1b[2K${p.phase.padEnd(5)} [${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${detail}`);
     drawn = true;
   };
