@@ -25,6 +25,7 @@ export function attachStaging(db: WritableDB, path: string): void {
   db.prepare(text).run(...params);
 }
 
+/** Detaches the staging file (after the import's transaction), so that it can be deleted. */
 export function detachStaging(db: WritableDB): void {
   db.exec(sql`DETACH DATABASE ${sqlId(STAGING_SCHEMA)}`[0]);
 }
