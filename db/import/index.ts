@@ -5,6 +5,7 @@ import { ClusterParser, defaultClusterWorker } from './cluster-parse';
 import { attachStaging, detachStaging } from './cluster-staging';
 import { ImportError } from './errors';
 import { isClusterFile, openBundle, parseNodeFiles, type ParseBundleOptions } from './parse-bundle';
+import { RowCount } from './row-count';
 import { RulesetWriter } from './ruleset-writer';
 import { writeSnapshot, type BundleRows } from './write-snapshot';
 
@@ -81,20 +82,20 @@ async function importWith(db: WritableDB, path: string, opts: ImportOptions, clu
   // this thread parses the nodes' files (the rulesets, the bulk of the work), writing their rules
   // as it goes.
   const cluster = clusterParser.parse(bundle.files.filter(isClusterFile), parseOpts);
-  let ruleRows = 0;
-  const written = await withStaging(db, cluster.staging, () =>
+  // one count for all the import's writes: the rulesets' during the parse, the rest's after
+  const written = new RowCount((rows) => report({ rows }));
+  const result = await withStaging(db, cluster.staging, () =>
     inImportTransaction(db, async () => {
-      const rulesets = new RulesetWriter(db, (rows) => report({ phase: 'parse', rows: (ruleRows = rows) }));
-      const nodes = parseNodeFiles(bundle, parseOpts, rulesets);
+      const nodes = parseNodeFiles(bundle, parseOpts, new RulesetWriter(db, written));
       const { rows, diagnostics } = await cluster.answer;
       report({ phase: 'write' });
       const parsed: BundleRows = { ...bundle, ...nodes, cluster: rows, diagnostics: [...bundle.diagnostics, ...diagnostics, ...nodes.diagnostics] };
-      const snapshotId = writeSnapshot(db, parsed, name, ({ rows }) => report({ phase: 'write', rows: ruleRows + rows }));
+      const snapshotId = writeSnapshot(db, parsed, name, written);
       return { snapshotId, diagnostics: parsed.diagnostics, nodes: parsed.nodes.map((n) => n.name) };
     }),
   );
   report({ phase: 'done' });
-  return { ...written, name, duplicate: false };
+  return { ...result, name, duplicate: false };
 }
 
 /** Runs `use` with the cluster worker's staging file, if any, attached (SQLite attaches only outside a transaction). */

@@ -4,8 +4,9 @@ import type { RuleReceiver } from '../parsers/nft-common';
 import { BatchedInsert } from './batched-insert';
 import { jsonColumn } from './column-values';
 import { unknownStatements, type StoredRendering } from './node-ruleset';
-import type { RulesetFormat } from './parse-bundle';
+import type { RenderingStore, RulesetFormat } from './parse-bundle';
 import { finalVerdict } from './rule-columns';
+import { RowCount } from './row-count';
 
 // Writes rulesets into the library while their files are parsed, inside the import's
 // transaction: the parser hands each chain's rules over as it finishes them (RuleReceiver) and
@@ -53,7 +54,7 @@ function prepareStatements(db: WritableDB) {
   };
 }
 
-export class RulesetWriter {
+export class RulesetWriter implements RenderingStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly chains: BatchedInsert;
   private readonly rules: BatchedInsert;
@@ -62,12 +63,11 @@ export class RulesetWriter {
   /** renderings read in this import, by content hash */
   private readonly stored = new Map<string, Stored>();
   private open: Open | null = null;
-  private rows = 0;
 
-  /** `onRows` hears how many rows are written so far: every 20,000 or so, and at the end of each rendering */
+  /** `rows` counts the rows written, and reports them at the end of each rendering too */
   constructor(
     db: WritableDB,
-    private readonly onRows: (rows: number) => void = () => {},
+    private readonly rows = new RowCount(),
   ) {
     this.statements = prepareStatements(db);
     this.lastChainId = this.statements.lastChainId.get() as number;
@@ -118,7 +118,7 @@ export class RulesetWriter {
     }
     if (open.writtenHere) this.writeRest(open, ruleset);
     this.rules.flush();
-    this.onRows(this.rows);
+    this.rows.report();
     const stored: Stored = { hash: open.hash, rulesetId: this.rulesetId(open), unknown: open.unknown, users: 1, writtenHere: open.writtenHere };
     this.stored.set(open.hash, stored);
     return stored;
@@ -166,7 +166,7 @@ export class RulesetWriter {
         rule.source.pointer ?? null,
       ]);
     }
-    this.tick(rules.length + 1);
+    this.rows.add(rules.length + 1);
   }
 
   /** What comes at the end: tables never handed over, comments read after their table's row went in, and the sets. */
@@ -182,14 +182,9 @@ export class RulesetWriter {
             .lastInsertRowid,
         );
         set.elements.forEach((element, i) => this.statements.element.run(setId, i, jsonColumn(element)));
-        this.tick(set.elements.length + 1);
+        this.rows.add(set.elements.length + 1);
       }
     }
   }
 
-  private tick(n: number): void {
-    const before = this.rows;
-    this.rows += n;
-    if (Math.floor(this.rows / 20000) > Math.floor(before / 20000)) this.onRows(this.rows);
-  }
 }

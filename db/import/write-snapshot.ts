@@ -5,12 +5,9 @@ import { sql, sqlId, type SqlValue } from '../sql';
 import { BatchedInsert } from './batched-insert';
 import { CLUSTER_TABLES, isTopLevel, rowWidth, type ClusterRows, type ClusterTable } from './cluster-rows';
 import { copyStagedTable } from './cluster-staging';
+import { RowCount } from './row-count';
 import { jsonColumn, sourceColumns } from './column-values';
 import type { ParsedBundle } from './parse-bundle';
-
-export interface WriteProgress {
-  rows: number;
-}
 
 /** A parsed bundle as the importer writes it: the cluster already encoded as table rows, or null when they are in the attached staging file. */
 export type BundleRows = Omit<ParsedBundle, 'cluster'> & { cluster: ClusterRows | null };
@@ -63,14 +60,10 @@ export function writeSnapshot(
   db: WritableDB,
   parsed: BundleRows,
   name: string,
-  onProgress?: (p: WriteProgress) => void,
+  rows: RowCount = new RowCount(),
 ): number {
   const s = prepare(db);
-  let rows = 0;
-  const tick = (n = 1) => {
-    rows += n;
-    if (onProgress && rows % 20000 < n) onProgress({ rows });
-  };
+  const tick = (n = 1) => rows.add(n);
   const { manifest } = parsed;
   const snapshotId = Number(
     s.snapshot.run(
@@ -102,7 +95,7 @@ export function writeSnapshot(
     writeNode(s, snapshotId, node, ruleset?.stored?.rulesetId ?? null, ruleset?.file ?? null, tick);
   }
   writeCluster(s, db, snapshotId, parsed.cluster, tick);
-  onProgress?.({ rows });
+  rows.report();
   return snapshotId;
 }
 
