@@ -12,10 +12,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from './diagnostics';
-import { clusterRows, type ClusterRows } from './cluster-rows';
-import { writeStagedCluster } from './cluster-staging';
+import type { ParseIssue } from '../../renderer/src/analysis/model';
+import { ENDPOINT_SLICES, ENDPOINTS, EVENTS, NODES, PODS, readKubectl, SERVICES } from '../parsers/kubectl';
+import type { ParseOptions } from '../parsers/issues';
+import {
+  encodeEndpointSlice,
+  encodeEvent,
+  encodeNode,
+  encodePod,
+  encodeService,
+  RowLists,
+  type ClusterRows,
+  type ClusterRowSink,
+} from './cluster-rows';
+import { StagingWriter } from './cluster-staging';
 import { ImportError, type ImportErrorCode } from './errors';
-import { parseClusterFiles, type BundleFile, type ParseBundleOptions } from './parse-bundle';
+import { addIssues, checkFile, decode, type BundleFile, type ClusterFileKind, type ParseBundleOptions } from './parse-bundle';
 import type { WireError } from '../worker-client';
 
 /** The cluster's rows, or null when the worker wrote them into the staging file (cluster-staging.ts), and the diagnostics. */
@@ -48,13 +60,53 @@ export function defaultClusterWorker(): string | null {
   return existsSync(script) ? script : null;
 }
 
-/** Parses the cluster files and encodes their rows, on this thread, into the job's staging file if it names one. */
+/**
+ * Parses the cluster files and encodes their rows, on this thread: into the job's staging file
+ * if it names one, else into lists handed back.
+ */
 export function parseClusterRows(job: ClusterJob): ClusterRowsResult {
-  const { cluster, diagnostics } = parseClusterFiles(job.files, job.opts);
-  const rows = clusterRows(cluster);
-  if (job.staging === undefined) return { rows, diagnostics };
-  writeStagedCluster(job.staging, rows);
-  return { rows: null, diagnostics };
+  if (job.staging === undefined) {
+    const lists = new RowLists();
+    return { rows: lists.rows, diagnostics: readClusterFiles(job.files, job.opts, lists) };
+  }
+  const staging = new StagingWriter(job.staging);
+  try {
+    const diagnostics = readClusterFiles(job.files, job.opts, staging);
+    staging.finish();
+    return { rows: null, diagnostics };
+  } finally {
+    staging.close();
+  }
+}
+
+/** How each kind of cluster file is read, a record at a time, into rows. */
+const CLUSTER_READERS: Record<ClusterFileKind, (text: string, opts: ParseOptions, sink: ClusterRowSink) => { issues: ParseIssue[]; complete: boolean }> = {
+  services: (text, opts, sink) => readKubectl(SERVICES, text, opts, (svc) => encodeService(svc, sink)),
+  endpointslices: (text, opts, sink) => readKubectl(ENDPOINT_SLICES, text, opts, (slice) => encodeEndpointSlice(slice, sink)),
+  endpoints: (text, opts, sink) => readKubectl(ENDPOINTS, text, opts, (slices) => slices.forEach((slice) => encodeEndpointSlice(slice, sink))),
+  pods: (text, opts, sink) => readKubectl(PODS, text, opts, (pod) => encodePod(pod, sink)),
+  nodes: (text, opts, sink) => readKubectl(NODES, text, opts, (node) => encodeNode(node, sink)),
+  events: (text, opts, sink) => readKubectl(EVENTS, text, opts, (event) => encodeEvent(event, sink)),
+};
+
+/**
+ * Reads the cluster files into the sink, each record encoded as soon as its item is read: lists
+ * of tens of MB never live in memory as objects, which spares the collector most of its work
+ * (building them whole and encoding them afterwards cost as much in collection as in parsing).
+ * Returns the files' diagnostics, in file order, as parseClusterFiles gives them.
+ */
+function readClusterFiles(files: readonly BundleFile[], opts: ParseBundleOptions, sink: ClusterRowSink): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const file of files) {
+    const read = CLUSTER_READERS[file.kind as ClusterFileKind];
+    if (!checkFile(file, read !== undefined, diagnostics)) continue;
+    const mark = sink.mark();
+    const { issues, complete } = read(decode(file.content), { file: file.path }, sink);
+    // not JSON after all: what was read of it goes, as if nothing had been
+    if (!complete) sink.rollback(mark);
+    addIssues(file, issues, opts, diagnostics);
+  }
+  return diagnostics;
 }
 
 /** A parse under way: its answer, and the staging file it writes when it runs in the worker. */

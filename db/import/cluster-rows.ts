@@ -1,11 +1,12 @@
-import type { ClusterData } from '../../renderer/src/analysis/model';
+import type { KubeEndpointSlice, KubeEvent, KubeNode, KubePod, KubeService } from '../../renderer/src/analysis/model';
 import type { SqlValue } from '../sql';
 import { flagColumn, jsonColumn, sourceColumns } from './column-values';
 
-// The cluster tables' rows exactly as the importer binds them: per table, one flat list of values,
-// row after row, each row led by the index of its parent row (0, the snapshot, for top-level
-// tables). The in-thread path writes these lists into the library; the import worker writes them
-// into its staging file (cluster-staging.ts), from which the import copies them.
+// The cluster tables' rows exactly as the importer binds them: each row led by the index of its
+// parent row (0, the snapshot, for top-level tables). Records are encoded one at a time, as they
+// are read, into a ClusterRowSink: in-thread into per-table flat lists (RowLists), which the
+// import writes into the library; in the import worker into its staging file
+// (cluster-staging.ts), from which the import copies them.
 
 /** Where a cluster table's rows go. */
 export interface ClusterTable {
@@ -56,6 +57,7 @@ export const CLUSTER_TABLES = {
   },
 } as const satisfies Record<string, ClusterTable>;
 
+/** Per table, its rows' values in one flat list, row after row. */
 export type ClusterRows = Record<keyof typeof CLUSTER_TABLES, SqlValue[]>;
 
 /** Whether a table's rows belong to the snapshot itself, rather than to a row of another table. */
@@ -68,35 +70,84 @@ export const rowWidth = (table: ClusterTable) => 1 + table.columns.length;
 const SNAPSHOT = 0;
 
 
-/** Encodes parsed cluster records as the rows of the cluster tables, in CLUSTER_TABLES' column order. */
-export function clusterRows(cluster: ClusterData): ClusterRows {
-  const rows: ClusterRows = { services: [], servicePorts: [], endpointSlices: [], endpoints: [], pods: [], nodes: [], events: [] };
-  cluster.services.forEach((svc, index) => {
-    rows.services.push(
-      SNAPSHOT, svc.namespace, svc.name, svc.uid, svc.type, jsonColumn(svc.clusterIPs), jsonColumn(svc.externalIPs), jsonColumn(svc.loadBalancerIPs),
-      jsonColumn(svc.loadBalancerSourceRanges), svc.selector ? jsonColumn(svc.selector) : null, svc.externalTrafficPolicy, svc.internalTrafficPolicy,
-      svc.sessionAffinity, svc.sessionAffinityTimeout, svc.healthCheckNodePort, svc.externalName, jsonColumn(svc.annotations), ...sourceColumns(svc.source),
-    );
-    svc.ports.forEach((p, i) => rows.servicePorts.push(index, i, p.name, p.protocol, p.port, p.targetPort === null ? null : String(p.targetPort), p.nodePort));
-  });
-  cluster.endpointSlices.forEach((slice, index) => {
-    rows.endpointSlices.push(
-      SNAPSHOT, slice.namespace, slice.name, slice.serviceName, slice.addressType, slice.legacy ? 1 : 0, jsonColumn(slice.ports), ...sourceColumns(slice.source),
-    );
-    slice.endpoints.forEach((e, i) =>
-      rows.endpoints.push(index, i, jsonColumn(e.addresses), flagColumn(e.ready), flagColumn(e.serving), flagColumn(e.terminating), e.nodeName, e.podNamespace, e.podName, e.zone),
-    );
-  });
-  for (const p of cluster.pods) {
-    rows.pods.push(
-      SNAPSHOT, p.namespace, p.name, p.uid, p.nodeName, jsonColumn(p.podIPs), p.hostIP, p.hostNetwork ? 1 : 0, p.phase, jsonColumn(p.labels), jsonColumn(p.containers), ...sourceColumns(p.source),
-    );
+/** The cluster tables, by their key in ClusterRows. */
+export type ClusterTableKey = keyof ClusterRows;
+
+/** How many rows each table holds at some point, to go back to. */
+export type RowMark = Readonly<Record<ClusterTableKey, number>>;
+
+/**
+ * Where encoded rows go as records are read: in-memory lists (RowLists), or the worker's staging
+ * file (cluster-staging.ts). Rows of a file found unreadable part-way are taken back (rollback).
+ */
+export interface ClusterRowSink {
+  /** the number of rows of a table so far: the index of its next row, which that row's children give as their parent */
+  count(key: ClusterTableKey): number;
+  /** one row, its values in CLUSTER_TABLES' column order, led by its parent's index */
+  add(key: ClusterTableKey, row: readonly SqlValue[]): void;
+  mark(): RowMark;
+  /** Drops every row added since `mark`. */
+  rollback(mark: RowMark): void;
+}
+
+export const TABLE_KEYS = Object.keys(CLUSTER_TABLES) as ClusterTableKey[];
+
+/** Each table's rows, row after row in one flat list (ClusterRows). */
+export class RowLists implements ClusterRowSink {
+  readonly rows: ClusterRows = { services: [], servicePorts: [], endpointSlices: [], endpoints: [], pods: [], nodes: [], events: [] };
+
+  count(key: ClusterTableKey): number {
+    return this.rows[key].length / rowWidth(CLUSTER_TABLES[key]);
   }
-  for (const n of cluster.nodes) rows.nodes.push(SNAPSHOT, n.name, jsonColumn(n.addresses), jsonColumn(n.podCIDRs), jsonColumn(n.annotations), jsonColumn(n.labels), ...sourceColumns(n.source));
-  for (const e of cluster.events) {
-    rows.events.push(
-      SNAPSHOT, e.namespace, e.involvedKind, e.involvedNamespace, e.involvedName, e.type, e.reason, e.message, e.component, e.count, e.lastTimestamp, ...sourceColumns(e.source),
-    );
+
+  add(key: ClusterTableKey, row: readonly SqlValue[]): void {
+    const list = this.rows[key];
+    for (let i = 0; i < row.length; i++) list.push(row[i]);
   }
-  return rows;
+
+  mark(): RowMark {
+    return Object.fromEntries(TABLE_KEYS.map((key) => [key, this.count(key)])) as RowMark;
+  }
+
+  rollback(mark: RowMark): void {
+    for (const key of TABLE_KEYS) this.rows[key].length = mark[key] * rowWidth(CLUSTER_TABLES[key]);
+  }
+}
+
+// One encoder per record type: the record's row, and its children's rows under its index.
+
+export function encodeService(svc: KubeService, sink: ClusterRowSink): void {
+  const index = sink.count('services');
+  sink.add('services', [
+    SNAPSHOT, svc.namespace, svc.name, svc.uid, svc.type, jsonColumn(svc.clusterIPs), jsonColumn(svc.externalIPs), jsonColumn(svc.loadBalancerIPs),
+    jsonColumn(svc.loadBalancerSourceRanges), svc.selector ? jsonColumn(svc.selector) : null, svc.externalTrafficPolicy, svc.internalTrafficPolicy,
+    svc.sessionAffinity, svc.sessionAffinityTimeout, svc.healthCheckNodePort, svc.externalName, jsonColumn(svc.annotations), ...sourceColumns(svc.source),
+  ]);
+  svc.ports.forEach((p, i) => sink.add('servicePorts', [index, i, p.name, p.protocol, p.port, p.targetPort === null ? null : String(p.targetPort), p.nodePort]));
+}
+
+export function encodeEndpointSlice(slice: KubeEndpointSlice, sink: ClusterRowSink): void {
+  const index = sink.count('endpointSlices');
+  sink.add('endpointSlices', [
+    SNAPSHOT, slice.namespace, slice.name, slice.serviceName, slice.addressType, slice.legacy ? 1 : 0, jsonColumn(slice.ports), ...sourceColumns(slice.source),
+  ]);
+  slice.endpoints.forEach((e, i) =>
+    sink.add('endpoints', [index, i, jsonColumn(e.addresses), flagColumn(e.ready), flagColumn(e.serving), flagColumn(e.terminating), e.nodeName, e.podNamespace, e.podName, e.zone]),
+  );
+}
+
+export function encodePod(p: KubePod, sink: ClusterRowSink): void {
+  sink.add('pods', [
+    SNAPSHOT, p.namespace, p.name, p.uid, p.nodeName, jsonColumn(p.podIPs), p.hostIP, p.hostNetwork ? 1 : 0, p.phase, jsonColumn(p.labels), jsonColumn(p.containers), ...sourceColumns(p.source),
+  ]);
+}
+
+export function encodeNode(n: KubeNode, sink: ClusterRowSink): void {
+  sink.add('nodes', [SNAPSHOT, n.name, jsonColumn(n.addresses), jsonColumn(n.podCIDRs), jsonColumn(n.annotations), jsonColumn(n.labels), ...sourceColumns(n.source)]);
+}
+
+export function encodeEvent(e: KubeEvent, sink: ClusterRowSink): void {
+  sink.add('events', [
+    SNAPSHOT, e.namespace, e.involvedKind, e.involvedNamespace, e.involvedName, e.type, e.reason, e.message, e.component, e.count, e.lastTimestamp, ...sourceColumns(e.source),
+  ]);
 }

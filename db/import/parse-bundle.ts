@@ -3,6 +3,7 @@ import type {
   NamespaceCapture,
   NodeData,
   NftRuleset,
+  ParseIssue,
   ParseResult,
   Sandbox,
   SnapshotData,
@@ -75,7 +76,7 @@ function emptyNode(name: string): NodeData {
   };
 }
 
-function decode(content: Buffer): string {
+export function decode(content: Buffer): string {
   return content.toString('utf8');
 }
 
@@ -304,18 +305,8 @@ function parseFile(
   diagnostics: Diagnostic[],
   receiver?: RuleReceiver,
 ): ParsedValue | null {
-  diagnostics.push(...collectionDiagnostics(file));
   const parser = FILE_PARSERS[file.kind];
-  if (!parser) {
-    if (file.kind === 'ipvsadm') {
-      diagnostics.push(diagnostic(file.path, 'info', 'not-analysed', 'IPVS tables are kept as raw text; the path engine reads nftables/iptables rules'));
-    }
-    return null;
-  }
-  if (file.content.length === 0) {
-    diagnostics.push(diagnostic(file.path, 'warning', 'empty-file', 'the file is empty'));
-    return null;
-  }
+  if (!checkFile(file, parser !== undefined, diagnostics) || !parser) return null;
   const cacheKey = `${file.kind}:${file.hash}`;
   // A receiver takes the rules away: the content is parsed again for it, cached or not.
   let result = receiver ? undefined : parseCache.get(cacheKey);
@@ -323,7 +314,33 @@ function parseFile(
     result = parser(decode(file.content), { file: file.path, receiver });
     parseCache.set(cacheKey, result);
   }
-  for (const issue of result.issues) {
+  addIssues(file, result.issues, opts, diagnostics);
+  return result.value;
+}
+
+/**
+ * What every file gets before it is parsed: the diagnostics of its collection, and a warning
+ * instead of a parse when it is empty. Returns whether to parse it (`parsed`: its kind has a
+ * parser; IPVS tables, which have none, are noted as not analysed).
+ */
+export function checkFile(file: BundleFile, parsed: boolean, diagnostics: Diagnostic[]): boolean {
+  diagnostics.push(...collectionDiagnostics(file));
+  if (!parsed) {
+    if (file.kind === 'ipvsadm') {
+      diagnostics.push(diagnostic(file.path, 'info', 'not-analysed', 'IPVS tables are kept as raw text; the path engine reads nftables/iptables rules'));
+    }
+    return false;
+  }
+  if (file.content.length === 0) {
+    diagnostics.push(diagnostic(file.path, 'warning', 'empty-file', 'the file is empty'));
+    return false;
+  }
+  return true;
+}
+
+/** A file's parse issues as diagnostics. Malformed JSON stops the import, unless it keeps going. */
+export function addIssues(file: BundleFile, issues: readonly ParseIssue[], opts: ParseBundleOptions, diagnostics: Diagnostic[]): void {
+  for (const issue of issues) {
     if (issue.code === 'malformed-json' && !opts.keepGoing) {
       throw new ImportError(
         `${file.path}:${issue.line}:${issue.col}: malformed JSON${issue.detail ? ` (${issue.detail})` : ''}; nothing was imported (use --keep-going to import the rest)`,
@@ -332,7 +349,6 @@ function parseFile(
     }
     diagnostics.push(issueToDiagnostic(file.path, issue));
   }
-  return result.value;
 }
 
 function rulesetOf(value: ParsedValue | null): NftRuleset | null {
@@ -371,7 +387,10 @@ function classifyFiles(source: BundleSource, manifestFiles: Map<string, Manifest
     });
 }
 
-const CLUSTER_KINDS = new Set<FileKind>(['services', 'endpointslices', 'endpoints', 'pods', 'nodes', 'events']);
+const CLUSTER_FILE_KINDS = ['services', 'endpointslices', 'endpoints', 'pods', 'nodes', 'events'] as const satisfies readonly FileKind[];
+/** The kinds of the cluster-wide kubectl files. */
+export type ClusterFileKind = (typeof CLUSTER_FILE_KINDS)[number];
+const CLUSTER_KINDS = new Set<FileKind>(CLUSTER_FILE_KINDS);
 const RULESET_FORMATS: ReadonlySet<FileKind> = new Set(RULESET_PREFERENCE);
 
 /** crictl inspectp fills in what `crictl pods` lacks: the netns path and the pod IP. */

@@ -4,7 +4,7 @@
 
 import type { ParseResult, Sandbox } from '../../renderer/src/analysis/model';
 import { IssueSink, type ParseOptions } from './issues';
-import { type ItemReader, listItems } from './kubectl';
+import { forEachItem, type Item, type ItemReader } from './kubectl';
 
 /** Reads id, pod name, namespace, uid and state; null (after an issue) when one is missing. */
 function readSandbox(r: ItemReader, value: Record<string, unknown>, path: string): Sandbox | null {
@@ -38,11 +38,11 @@ function readSandbox(r: ItemReader, value: Record<string, unknown>, path: string
 export function parseCrictlPods(text: string, opts: ParseOptions): ParseResult<Sandbox[]> {
   const sink = new IssueSink();
   const value: Sandbox[] = [];
-  for (const item of listItems(text, opts, sink, ['PodSandbox'])) {
+  const complete = forEachItem(text, opts, sink, ['PodSandbox'], (item) => {
     const sandbox = readSandbox(item.reader, item.object, '');
     if (sandbox) value.push(sandbox);
-  }
-  return { value, issues: sink.issues };
+  });
+  return { value: complete ? value : [], issues: sink.issues };
 }
 
 /**
@@ -52,8 +52,9 @@ export function parseCrictlPods(text: string, opts: ParseOptions): ParseResult<S
  */
 export function parseCrictlInspectp(text: string, opts: ParseOptions): ParseResult<Sandbox | null> {
   const sink = new IssueSink();
-  const [item] = listItems(text, opts, sink, ['PodSandboxStatus']);
-  if (!item) return { value: null, issues: sink.issues };
+  let item: Item | undefined;
+  const complete = forEachItem(text, opts, sink, ['PodSandboxStatus'], (read) => (item ??= read));
+  if (!complete || !item) return { value: null, issues: sink.issues };
   const r = item.reader;
   const status = r.object(item.object.status, 'status');
   if (!status) {

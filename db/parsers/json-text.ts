@@ -89,3 +89,108 @@ function valueEnd(text: string, start: number): number {
   }
   return -1;
 }
+
+/** The elements of a root object's `items` array, located without being parsed (rootItemSpans). */
+export interface ItemSpans {
+  /** 1-based line of the root object's opening brace */
+  rootLine: number;
+  /** offsets of the `items` array's brackets */
+  open: number;
+  close: number;
+  /** per element: the offsets of its first character and of the comma or bracket after it, and the line it starts on */
+  starts: number[];
+  ends: number[];
+  lines: number[];
+}
+
+/**
+ * Where each element of a root object's `items` array lies (a kubectl List), found in one pass
+ * over the characters that jumps over strings and allocates nothing per element. The elements are
+ * the texts between the array's commas at its own depth, for JSON.parse to check one by one; so
+ * is the document with the array emptied. Null when the text is not shaped so (no such array, a
+ * second `items` key, brackets that do not balance, nesting deeper than `maxDepth`): read it whole.
+ */
+export function rootItemSpans(text: string, maxDepth: number): ItemSpans | null {
+  const n = text.length;
+  let line = 1;
+  let i = 0;
+  for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a; c = text.charCodeAt(++i)) {
+    if (c === 0x0a) line++;
+  }
+  if (text.charCodeAt(i) !== OPEN_BRACE) return null;
+  const spans: ItemSpans = { rootLine: line, open: -1, close: -1, starts: [], ends: [], lines: [] };
+  let depth = 0;
+  /** the root key whose value comes next, or null */
+  let key: string | null = null;
+  /** the last string seen directly in the root object */
+  let lastRootString: string | null = null;
+  let inItems = false;
+  /** where the element being read starts; -1 before its first character */
+  let start = -1;
+  let startLine = 0;
+  const endElement = (end: number) => {
+    spans.starts.push(start < 0 ? end : start);
+    spans.ends.push(end);
+    spans.lines.push(start < 0 ? line : startLine);
+    start = -1;
+  };
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
+    if (c === 0x0a) {
+      line++;
+      continue;
+    }
+    if (inItems && depth === 2 && start < 0 && c !== COMMA && c !== CLOSE_BRACKET) {
+      start = i;
+      startLine = line;
+    }
+    switch (c) {
+      case QUOTE: {
+        const end = stringEnd(text, i);
+        if (end < 0) return null;
+        if (depth === 1) lastRootString = text.slice(i + 1, end);
+        i = end;
+        break;
+      }
+      case COLON:
+        if (depth === 1) key = lastRootString === null ? null : keyText(lastRootString);
+        break;
+      case COMMA:
+        if (depth === 1) key = null;
+        else if (inItems && depth === 2) endElement(i);
+        break;
+      case OPEN_BRACKET:
+      case OPEN_BRACE:
+        if (++depth > maxDepth) return null;
+        if (depth === 2 && c === OPEN_BRACKET && key === 'items') {
+          if (spans.open >= 0) return null;
+          spans.open = i;
+          inItems = true;
+        }
+        break;
+      case CLOSE_BRACKET:
+      case CLOSE_BRACE:
+        if (inItems && depth === 2) {
+          if (c !== CLOSE_BRACKET) return null;
+          // `[]` has no element; after a comma, an empty one (which JSON.parse refuses)
+          if (start >= 0 || spans.starts.length > 0) endElement(i);
+          spans.close = i;
+          inItems = false;
+        }
+        if (--depth < 0) return null;
+        break;
+    }
+  }
+  return depth === 0 && spans.close >= 0 ? spans : null;
+}
+
+/** A key as JSON.parse reads it, from its raw text between the quotes (escapes such as `\u0065` resolved). */
+export function keyText(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}

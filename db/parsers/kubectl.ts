@@ -1,6 +1,8 @@
 // Parsers for `kubectl get … -o json` output (a List, or a single object). Pure and total: bad
 // input yields issues, never an exception. Each record's SourceRef carries the line of the item's
-// opening brace and its JSON pointer (`/items/N`; the empty pointer for a lone object).
+// opening brace and its JSON pointer (`/items/N`; the empty pointer for a lone object). Each kind
+// is a KubectlKind (what one item reads as), read whole into records by parseServices & co., or
+// item by item into a consumer by readKubectl, as the importer does with large lists.
 
 import type {
   EndpointPort,
@@ -10,269 +12,14 @@ import type {
   KubeNode,
   KubePod,
   KubeService,
+  ParseIssue,
   ParseResult,
   ServicePort,
   SourceRef,
 } from '../../renderer/src/analysis/model';
 import { isObject, type JsonObject } from './common';
 import { IssueSink, type ParseOptions } from './issues';
-import { stringEnd } from './json-text';
-
-// ---------------------------------------------------------------------------------------------
-// JSON with positions
-
-interface JsonDocument {
-  value: unknown;
-  /** 1-based line of the root value's first character */
-  rootLine: number;
-  /** for a root object with an `items` array: the line where each element starts */
-  itemLines: number[];
-}
-
-class JsonSyntaxError {
-  constructor(
-    readonly offset: number,
-    readonly message: string,
-  ) {}
-}
-
-const MAX_DEPTH = 512;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
-/**
- * A validating scan of JSON text that notes where the root value and each element of a root
- * `items` array start. JSON.parse alone reports no reliable position on every Node version.
- */
-class JsonScanner {
-  private pos = 0;
-  private line = 1;
-  rootLine = 1;
-  readonly itemLines: number[] = [];
-
-  constructor(private readonly text: string) {}
-
-  scan(): void {
-    this.skipWhitespace();
-    this.rootLine = this.line;
-    this.value(0, false);
-    this.skipWhitespace();
-    if (this.pos < this.text.length) throw new JsonSyntaxError(this.pos, 'unexpected data after the JSON value');
-  }
-
-  /** 1-based line and column of an offset (columns count UTF-16 code units). */
-  position(offset: number): { line: number; col: number } {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = this.text.indexOf('\n'); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) {
-      line++;
-      lineStart = i + 1;
-    }
-    return { line, col: offset - lineStart + 1 };
-  }
-
-  private skipWhitespace(): void {
-    for (;;) {
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 10) this.line++;
-      else if (c !== 32 && c !== 9 && c !== 13) return;
-      this.pos++;
-    }
-  }
-
-  private value(depth: number, isItems: boolean): void {
-    if (depth > MAX_DEPTH) throw new JsonSyntaxError(this.pos, 'nesting too deep');
-    const c = this.text[this.pos];
-    if (c === '{') this.object(depth);
-    else if (c === '[') this.array(depth, isItems);
-    else if (c === '"') this.string();
-    else if (c === 't') this.literal('true');
-    else if (c === 'f') this.literal('false');
-    else if (c === 'n') this.literal('null');
-    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) this.number();
-    else throw new JsonSyntaxError(this.pos, c === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(c)}`);
-  }
-
-  private object(depth: number): void {
-    this.pos++;
-    this.skipWhitespace();
-    if (this.text[this.pos] === '}') {
-      this.pos++;
-      return;
-    }
-    for (;;) {
-      if (this.text[this.pos] !== '"') throw this.expected('a property name');
-      const key = this.string();
-      this.skipWhitespace();
-      if (this.text[this.pos] !== ':') throw this.expected("':'");
-      this.pos++;
-      this.skipWhitespace();
-      this.value(depth + 1, depth === 0 && key === 'items');
-      this.skipWhitespace();
-      const c = this.text[this.pos++];
-      if (c === '}') return;
-      if (c !== ',') throw this.expected("',' or '}'", this.pos - 1);
-      this.skipWhitespace();
-    }
-  }
-
-  private array(depth: number, isItems: boolean): void {
-    this.pos++;
-    this.skipWhitespace();
-    if (this.text[this.pos] === ']') {
-      this.pos++;
-      return;
-    }
-    for (;;) {
-      if (isItems) this.itemLines.push(this.line);
-      this.value(depth + 1, false);
-      this.skipWhitespace();
-      const c = this.text[this.pos++];
-      if (c === ']') return;
-      if (c !== ',') throw this.expected("',' or ']'", this.pos - 1);
-      this.skipWhitespace();
-    }
-  }
-
-  /** Scans a string and returns its raw text between the quotes. */
-  private string(): string {
-    const start = ++this.pos;
-    for (;;) {
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 34) break;
-      if (Number.isNaN(c)) throw new JsonSyntaxError(this.pos, 'unterminated string');
-      if (c < 32) throw new JsonSyntaxError(this.pos, 'control character in string');
-      if (c === 92) {
-        const e = this.text[this.pos + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6))) {
-            throw new JsonSyntaxError(this.pos, 'bad unicode escape');
-          }
-          this.pos += 4;
-        } else if (e === undefined || !'"\\/bfnrt'.includes(e)) {
-          throw new JsonSyntaxError(this.pos, 'bad escape');
-        }
-        this.pos++;
-      }
-      this.pos++;
-    }
-    this.pos++;
-    return this.text.slice(start, this.pos - 1);
-  }
-
-  private number(): void {
-    NUMBER.lastIndex = this.pos;
-    const m = NUMBER.exec(this.text);
-    if (!m || m[0] === '-') throw new JsonSyntaxError(this.pos, 'bad number');
-    this.pos += m[0].length;
-  }
-
-  private literal(word: string): void {
-    if (!this.text.startsWith(word, this.pos)) throw new JsonSyntaxError(this.pos, 'unexpected token');
-    this.pos += word.length;
-  }
-
-  private expected(what: string, at = this.pos): JsonSyntaxError {
-    const found = this.text[at];
-    return new JsonSyntaxError(at, found === undefined ? `unexpected end of input, expected ${what}` : `expected ${what}`);
-  }
-}
-
-/**
- * Where the root value and each element of a root `items` array start, for text JSON.parse has
- * already accepted: one pass over the characters that jumps over strings, allocating only root
- * keys. The same lines the validating scan notes. Null when nesting goes deeper than the scan
- * allows, so that scan decides.
- */
-function locateItems(text: string): { rootLine: number; itemLines: number[] } | null {
-  const itemLines: number[] = [];
-  const n = text.length;
-  let line = 1;
-  let i = 0;
-  for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 13 || c === 10; c = text.charCodeAt(++i)) {
-    if (c === 10) line++;
-  }
-  const rootLine = line;
-  const rootIsObject = text.charCodeAt(i) === 123;
-  let depth = 0;
-  /** the root key whose value comes next, or null */
-  let key: string | null = null;
-  /** the last string seen directly in the root object */
-  let lastRootString: string | null = null;
-  /** inside an `items` array of the root object */
-  let inItems = false;
-  /** the next non-blank character starts an element of that array */
-  let atItem = false;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 13) continue;
-    if (c === 10) {
-      line++;
-      continue;
-    }
-    if (atItem) {
-      atItem = false;
-      if (c !== 93) itemLines.push(line);
-    }
-    switch (c) {
-      case 34: {
-        // JSON.parse accepted the text: every string closes, and holds no raw line breaks.
-        const end = stringEnd(text, i);
-        if (depth === 1 && rootIsObject) lastRootString = text.slice(i + 1, end);
-        i = end;
-        break;
-      }
-      case 58: // ':'
-        if (depth === 1) key = lastRootString;
-        break;
-      case 44: // ','
-        if (depth === 1) key = null;
-        else if (depth === 2 && inItems) atItem = true;
-        break;
-      case 91: // '['
-      case 123: // '{'
-        if (++depth > MAX_DEPTH) return null;
-        if (depth === 2 && c === 91 && rootIsObject && key === 'items') {
-          inItems = true;
-          atItem = true;
-        }
-        break;
-      case 93: // ']'
-      case 125: // '}'
-        if (depth-- === 2) inItems = false;
-        break;
-    }
-  }
-  return { rootLine, itemLines };
-}
-
-/**
- * Parses JSON text, reporting a syntax error as a 'malformed-json' issue with its line and
- * column. Returns null when the text is not JSON. JSON.parse does the parsing; the validating
- * scan runs only when it fails (for the exact position) or on very deep nesting (which it refuses).
- */
-function parseJsonDocument(text: string, sink: IssueSink): JsonDocument | null {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let value: unknown;
-  let parsed = false;
-  try {
-    value = JSON.parse(body);
-    parsed = true;
-  } catch {
-    // the scan below says where
-  }
-  const located = parsed ? locateItems(body) : null;
-  if (located) return { value, ...located };
-  const scanner = new JsonScanner(body);
-  try {
-    scanner.scan();
-  } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
-    const { line, col } = scanner.position(error.offset);
-    sink.report('malformed-json', line, error.message, { severity: 'error', col, length: 1 });
-    return null;
-  }
-  return { value: parsed ? value : JSON.parse(body), rootLine: scanner.rootLine, itemLines: scanner.itemLines };
-}
+import { readJsonList } from './json-list';
 
 // ---------------------------------------------------------------------------------------------
 // Typed reading with issues
@@ -366,51 +113,48 @@ export class ItemReader {
   }
 }
 
-interface Item {
+export interface Item {
   object: JsonObject;
   reader: ItemReader;
 }
 
 /**
- * The items of a List, or a lone object of one of `kinds`, in document order. Items of another kind
- * are reported and skipped; so are items that are not objects.
+ * Hands the items of a List, or a lone object, of one of `kinds` to `onItem` in document order.
+ * Items of another kind are reported and skipped; so are items that are not objects. Returns false
+ * when the text is not JSON (readJsonList): items handed over before that was found must be dropped.
  */
-export function* listItems(
-  text: string,
-  opts: ParseOptions,
-  sink: IssueSink,
-  kinds: readonly string[],
-): Generator<Item> {
-  const doc = parseJsonDocument(text, sink);
-  if (!doc) return;
-  const root = doc.value;
-  if (!isObject(root)) {
-    sink.report('unexpected-shape', doc.rootLine, `expected a ${kinds[0]} List or a ${kinds[0]} object`);
-    return;
-  }
+export function forEachItem(text: string, opts: ParseOptions, sink: IssueSink, kinds: readonly string[], onItem: (item: Item) => void): boolean {
   const accepts = (o: JsonObject) => o.kind === undefined || kinds.includes(o.kind as string);
-  if (!('items' in root)) {
-    if (typeof root.kind === 'string' && root.kind.endsWith('List')) return;
-    if (accepts(root)) yield { object: root, reader: new ItemReader(sink, opts.file, doc.rootLine, '') };
-    else sink.report('unexpected-shape', doc.rootLine, `expected kind ${kinds.join(' or ')}, got ${String(root.kind)}`);
-    return;
-  }
-  if (root.items === null) return;
-  if (!Array.isArray(root.items)) {
-    sink.report('unexpected-shape', doc.rootLine, 'items is not an array');
-    return;
-  }
-  for (const [i, object] of (root.items as unknown[]).entries()) {
-    const line = doc.itemLines[i] ?? 0;
-    const pointer = `/items/${i}`;
-    if (!isObject(object)) {
-      sink.report('unexpected-shape', line, `${pointer}: not an object`);
-    } else if (!accepts(object)) {
-      sink.report('unexpected-shape', line, `${pointer}: expected kind ${kinds.join(' or ')}, got ${String(object.kind)}`);
-    } else {
-      yield { object, reader: new ItemReader(sink, opts.file, line, pointer) };
-    }
-  }
+  return readJsonList(text, sink, {
+    root: (root, line) => {
+      if (!isObject(root)) {
+        sink.report('unexpected-shape', line, `expected a ${kinds[0]} List or a ${kinds[0]} object`);
+        return false;
+      }
+      if (!('items' in root)) {
+        if (typeof root.kind === 'string' && root.kind.endsWith('List')) return false;
+        if (accepts(root)) onItem({ object: root, reader: new ItemReader(sink, opts.file, line, '') });
+        else sink.report('unexpected-shape', line, `expected kind ${kinds.join(' or ')}, got ${String(root.kind)}`);
+        return false;
+      }
+      if (root.items === null) return false;
+      if (!Array.isArray(root.items)) {
+        sink.report('unexpected-shape', line, 'items is not an array');
+        return false;
+      }
+      return true;
+    },
+    item: (object, i, line) => {
+      const pointer = `/items/${i}`;
+      if (!isObject(object)) {
+        sink.report('unexpected-shape', line, `${pointer}: not an object`);
+      } else if (!accepts(object)) {
+        sink.report('unexpected-shape', line, `${pointer}: expected kind ${kinds.join(' or ')}, got ${String(object.kind)}`);
+      } else {
+        onItem({ object, reader: new ItemReader(sink, opts.file, line, pointer) });
+      }
+    },
+  });
 }
 
 interface Meta {
@@ -441,19 +185,36 @@ function readMeta(item: Item, namespaced: boolean): Meta | null {
   };
 }
 
-function collect<T>(
+/** One kind of kubectl object: the `kind`s its items may have, and what one item reads as (null: nothing, after an issue). */
+export interface KubectlKind<T> {
+  kinds: readonly string[];
+  read(item: Item): T | null;
+}
+
+/**
+ * Reads a kubectl list one item at a time, handing each item's record to `onRecord` as soon as
+ * it is read, so that a list of tens of MB never lives in memory whole. `complete` is false when
+ * the text turned out not to be JSON: the records handed over must then be dropped (the issues
+ * hold the error alone, as when nothing was read).
+ */
+export function readKubectl<T>(
+  kind: KubectlKind<T>,
   text: string,
   opts: ParseOptions,
-  kinds: readonly string[],
-  read: (item: Item) => T | null,
-): ParseResult<T[]> {
+  onRecord: (record: T) => void,
+): { issues: ParseIssue[]; complete: boolean } {
   const sink = new IssueSink();
+  const complete = forEachItem(text, opts, sink, kind.kinds, (item) => {
+    const record = kind.read(item);
+    if (record !== null) onRecord(record);
+  });
+  return { issues: sink.issues, complete };
+}
+
+function collect<T>(kind: KubectlKind<T>, text: string, opts: ParseOptions): ParseResult<T[]> {
   const value: T[] = [];
-  for (const item of listItems(text, opts, sink, kinds)) {
-    const record = read(item);
-    if (record !== null) value.push(record);
-  }
-  return { value, issues: sink.issues };
+  const { issues, complete } = readKubectl(kind, text, opts, (record) => value.push(record));
+  return { value: complete ? value : [], issues };
 }
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
@@ -465,8 +226,9 @@ const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] 
 const TRAFFIC_POLICIES = ['Cluster', 'Local'] as const;
 
 /** `kubectl get services -A -o json` */
-export function parseServices(text: string, opts: ParseOptions): ParseResult<KubeService[]> {
-  return collect(text, opts, ['Service'], (item) => {
+export const SERVICES: KubectlKind<KubeService> = {
+  kinds: ['Service'],
+  read: (item) => {
     const meta = readMeta(item, true);
     if (!meta) return null;
     const r = item.reader;
@@ -534,7 +296,11 @@ export function parseServices(text: string, opts: ParseOptions): ParseResult<Kub
       annotations: meta.annotations,
       source: r.source(),
     };
-  });
+  },
+};
+
+export function parseServices(text: string, opts: ParseOptions): ParseResult<KubeService[]> {
+  return collect(SERVICES, text, opts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -567,8 +333,9 @@ function readTargetPod(r: ItemReader, value: unknown, path: string): { podNamesp
 }
 
 /** `kubectl get endpointslices.discovery.k8s.io -A -o json` */
-export function parseEndpointSlices(text: string, opts: ParseOptions): ParseResult<KubeEndpointSlice[]> {
-  return collect(text, opts, ['EndpointSlice'], (item) => {
+export const ENDPOINT_SLICES: KubectlKind<KubeEndpointSlice> = {
+  kinds: ['EndpointSlice'],
+  read: (item) => {
     const meta = readMeta(item, true);
     if (!meta) return null;
     const r = item.reader;
@@ -603,7 +370,11 @@ export function parseEndpointSlices(text: string, opts: ParseOptions): ParseResu
       legacy: false,
       source: r.source(),
     };
-  });
+  },
+};
+
+export function parseEndpointSlices(text: string, opts: ParseOptions): ParseResult<KubeEndpointSlice[]> {
+  return collect(ENDPOINT_SLICES, text, opts);
 }
 
 /**
@@ -612,15 +383,14 @@ export function parseEndpointSlices(text: string, opts: ParseOptions): ParseResu
  * `notReadyAddresses` not ready. An object with no subsets gives one empty slice, so the Service
  * is still known to have no endpoints.
  */
-export function parseEndpoints(text: string, opts: ParseOptions): ParseResult<KubeEndpointSlice[]> {
-  const sink = new IssueSink();
-  const value: KubeEndpointSlice[] = [];
-  for (const item of listItems(text, opts, sink, ['Endpoints'])) {
+export const ENDPOINTS: KubectlKind<KubeEndpointSlice[]> = {
+  kinds: ['Endpoints'],
+  read: (item) => {
     const meta = readMeta(item, true);
-    if (!meta) continue;
+    if (!meta) return null;
     const r = item.reader;
     const subsets = r.array(item.object.subsets, 'subsets');
-    const slices = (subsets.length > 0 ? subsets : [{}]).map((entry, i) => {
+    return (subsets.length > 0 ? subsets : [{}]).map((entry, i) => {
       const path = `subsets[${i}]`;
       const subset = r.object(entry, path) ?? {};
       const endpoints: KubeEndpoint[] = [];
@@ -657,17 +427,21 @@ export function parseEndpoints(text: string, opts: ParseOptions): ParseResult<Ku
         source: r.source(),
       };
     });
-    value.push(...slices);
-  }
-  return { value, issues: sink.issues };
+  },
+};
+
+export function parseEndpoints(text: string, opts: ParseOptions): ParseResult<KubeEndpointSlice[]> {
+  const { value, issues } = collect(ENDPOINTS, text, opts);
+  return { value: value.flat(), issues };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pods, Nodes, Events
 
 /** `kubectl get pods -A -o json` */
-export function parsePods(text: string, opts: ParseOptions): ParseResult<KubePod[]> {
-  return collect(text, opts, ['Pod'], (item) => {
+export const PODS: KubectlKind<KubePod> = {
+  kinds: ['Pod'],
+  read: (item) => {
     const meta = readMeta(item, true);
     if (!meta) return null;
     const r = item.reader;
@@ -698,12 +472,17 @@ export function parsePods(text: string, opts: ParseOptions): ParseResult<KubePod
       containers,
       source: r.source(),
     };
-  });
+  },
+};
+
+export function parsePods(text: string, opts: ParseOptions): ParseResult<KubePod[]> {
+  return collect(PODS, text, opts);
 }
 
 /** `kubectl get nodes -o json` */
-export function parseNodes(text: string, opts: ParseOptions): ParseResult<KubeNode[]> {
-  return collect(text, opts, ['Node'], (item) => {
+export const NODES: KubectlKind<KubeNode> = {
+  kinds: ['Node'],
+  read: (item) => {
     const meta = readMeta(item, false);
     if (!meta) return null;
     const r = item.reader;
@@ -727,12 +506,17 @@ export function parseNodes(text: string, opts: ParseOptions): ParseResult<KubeNo
       labels: meta.labels,
       source: r.source(),
     };
-  });
+  },
+};
+
+export function parseNodes(text: string, opts: ParseOptions): ParseResult<KubeNode[]> {
+  return collect(NODES, text, opts);
 }
 
 /** `kubectl get events -A -o json`: core/v1 Events or events.k8s.io/v1 Events. */
-export function parseEvents(text: string, opts: ParseOptions): ParseResult<KubeEvent[]> {
-  return collect(text, opts, ['Event'], (item) => {
+export const EVENTS: KubectlKind<KubeEvent> = {
+  kinds: ['Event'],
+  read: (item) => {
     const r = item.reader;
     const o = item.object;
     const meta = r.object(o.metadata, 'metadata') ?? {};
@@ -768,5 +552,9 @@ export function parseEvents(text: string, opts: ParseOptions): ParseResult<KubeE
       ),
       source: r.source(),
     };
-  });
+  },
+};
+
+export function parseEvents(text: string, opts: ParseOptions): ParseResult<KubeEvent[]> {
+  return collect(EVENTS, text, opts);
 }

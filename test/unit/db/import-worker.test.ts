@@ -99,6 +99,30 @@ describe('import with the cluster worker', () => {
     expect(tableCounts(db)).toEqual(before);
   });
 
+  it('with keepGoing, adds none of the rows of a cluster file found broken part-way, and the files after it keep their ids and parents', async () => {
+    // Legacy Endpoints sort before the EndpointSlices, which write into the same tables: the broken
+    // file's first objects are read (and their rows written) before the break is found.
+    const endpoints = (name: string, ip: string) => ({ kind: 'Endpoints', metadata: { name, namespace: 'legacy' }, subsets: [{ addresses: [{ ip }], ports: [{ port: 80 }] }] });
+    const list = JSON.stringify({ kind: 'List', items: [endpoints('a', '10.9.0.1'), endpoints('b', '10.9.0.2'), endpoints('c', '10.9.0.3')] }, null, 2);
+    const broken = variant('broken', 'cluster/endpoints.json', list.replace('"10.9.0.3"', '"10.9.0.3",'));
+    const imports = async (path: string, clusterWorker: string | null) => {
+      const library = openWritable(join(tmp.dir, `${Math.random().toString(36).slice(2)}.sqlite`));
+      try {
+        const { diagnostics } = await importBundle(library, path, { keepGoing: true, clusterWorker });
+        const digests = tableDigests(library);
+        const clusterTables = ['services', 'service_ports', 'endpoint_slices', 'endpoints', 'pods', 'kube_nodes', 'events'];
+        return { diagnostics: diagnostics.filter((d) => d.file === 'cluster/endpoints.json'), tables: clusterTables.map((t) => digests[t]) };
+      } finally {
+        library.close();
+      }
+    };
+    const inWorker = await imports(broken, workerPath);
+    expect(inWorker.diagnostics).toEqual([expect.objectContaining({ code: 'malformed-json', severity: 'error' })]);
+    expect(inWorker.diagnostics[0].line).toBeGreaterThan(list.split('"10.9.0.2"')[0].split('\n').length);
+    expect(await imports(broken, null)).toEqual(inWorker);
+    expect(inWorker.tables).toEqual((await imports(bundle, workerPath)).tables);
+  });
+
   it('parses a small bundle in-thread and stops the idle worker, duplicates included', async () => {
     const article = join(ROOT, 'test/fixtures/bundles/article');
     const first = await importBundle(db, article, { clusterWorker: workerPath });

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { KubeEndpointSlice, KubePod } from '../../../renderer/src/analysis/model';
+import { rootItemSpans } from '../../../db/parsers/json-text';
 import {
+  ENDPOINTS,
+  PODS,
+  readKubectl,
   parseEndpointSlices,
   parseEndpoints,
   parseEvents,
@@ -406,5 +411,130 @@ describe('parseEvents', () => {
       lastTimestamp: '2024-05-01T11:00:00.000000Z',
     });
     expect(value[1]).toMatchObject({ component: 'kubelet', count: 2, lastTimestamp: '2024-05-01T09:00:00Z', message: null });
+  });
+});
+
+describe('readKubectl, item by item', () => {
+  const pod = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'n' },
+    spec: { containers: [{ name: 'c' }], nodeName: 'node-1' },
+    status: { phase: 'Running', podIP: '10.1.0.1' },
+    ...extra,
+  });
+  /** lines of the items' opening braces in a kubectlList */
+  const itemLines = (text: string) => text.split('\n').flatMap((l, i) => (l === '        {' ? [i + 1] : []));
+  const readPods = (text: string) => {
+    const records: KubePod[] = [];
+    const result = readKubectl(PODS, text, opts('pods.json'), (p) => records.push(p));
+    return { ...result, records };
+  };
+
+  it('hands the records over in document order, each with its line and pointer', () => {
+    const text = kubectlList([pod('a'), pod('b'), pod('c')]);
+    expect(rootItemSpans(text, 512)).not.toBeNull();
+    const lines = itemLines(text);
+    expect(lines).toHaveLength(3);
+    const { records, issues, complete } = readPods(text);
+    expect(complete).toBe(true);
+    expect(issues).toEqual([]);
+    expect(records.map((p) => [p.name, p.source])).toEqual([
+      ['a', { file: 'pods.json', line: lines[0], pointer: '/items/0' }],
+      ['b', { file: 'pods.json', line: lines[1], pointer: '/items/1' }],
+      ['c', { file: 'pods.json', line: lines[2], pointer: '/items/2' }],
+    ]);
+    expect(parsePods(text, opts('pods.json'))).toEqual({ value: records, issues: [] });
+  });
+
+  it('reads a lone object after blank lines with its line and the empty pointer', () => {
+    const { records, complete } = readPods(`\n\n${JSON.stringify(pod('solo'), null, 4)}`);
+    expect(complete).toBe(true);
+    expect(records.map((p) => [p.name, p.source])).toEqual([['solo', { file: 'pods.json', line: 3, pointer: '' }]]);
+  });
+
+  it('is not complete when the third item is broken, and keeps only the syntax error', () => {
+    // the first two items each earn a warning, handed over before the broken item is met
+    const good = kubectlList([
+      pod('a', { spec: { hostNetwork: 'yes' } }),
+      pod('b', { spec: { nodeName: 7 } }),
+      pod('c', { status: { phase: 'BROKEN' } }),
+      pod('d'),
+    ]);
+    expect(parsePods(good, opts('pods.json')).issues).toHaveLength(2);
+    const text = good.replace('"BROKEN"', 'BROKEN');
+    expect(rootItemSpans(text, 512)).not.toBeNull();
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('BROKEN')) + 1;
+    const col = lines[line - 1].indexOf('BROKEN') + 1;
+    const malformed = { code: 'malformed-json', severity: 'error', line, col, length: 1, detail: 'unexpected character "B"' };
+
+    const { records, issues, complete } = readPods(text);
+    expect(complete).toBe(false);
+    expect(records.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(issues).toEqual([malformed]);
+    expect(parsePods(text, opts('pods.json'))).toEqual({ value: [], issues: [malformed] });
+  });
+
+  it('hands over one array of slices per Endpoints item, which parseEndpoints flattens', () => {
+    const text = kubectlList([
+      {
+        kind: 'Endpoints',
+        metadata: { name: 'two', namespace: 'n' },
+        subsets: [{ addresses: [{ ip: '10.1.0.1' }] }, { addresses: [{ ip: 'fd00::1' }] }],
+      },
+      { kind: 'Endpoints', metadata: { name: 'none', namespace: 'n' } },
+      { kind: 'Endpoints', metadata: { name: 'one', namespace: 'n' }, subsets: [{ notReadyAddresses: [{ ip: '10.1.0.2' }] }] },
+    ]);
+    expect(rootItemSpans(text, 512)).not.toBeNull();
+    const lines = itemLines(text);
+    const handed: KubeEndpointSlice[][] = [];
+    const { complete, issues } = readKubectl(ENDPOINTS, text, opts('ep.json'), (slices) => handed.push(slices));
+    expect(complete).toBe(true);
+    expect(issues).toEqual([]);
+    expect(handed.map((slices) => slices.map((s) => [s.name, s.addressType, s.source.line]))).toEqual([
+      [
+        ['two[0]', 'IPv4', lines[0]],
+        ['two[1]', 'IPv6', lines[0]],
+      ],
+      [['none', 'IPv4', lines[1]]],
+      [['one', 'IPv4', lines[2]]],
+    ]);
+    const { value } = parseEndpoints(text, opts('ep.json'));
+    expect(value).toEqual(handed.flat());
+    expect(value.map((s) => s.source.pointer)).toEqual(['/items/0', '/items/0', '/items/1', '/items/2']);
+  });
+
+  it('reads a list rootItemSpans refuses into the same records, lines and issues', () => {
+    const items = [pod('a'), pod('b', { spec: { hostNetwork: 'no' } }), { kind: 'Service', metadata: { name: 's' } }, pod('c')];
+    const cut = kubectlList(items);
+    // an empty first `items` array on the first line: JSON.parse keeps the second, lines stay put
+    const whole = cut.replace(/^\{/, '{"items": [],');
+    expect(rootItemSpans(cut, 512)).not.toBeNull();
+    expect(rootItemSpans(whole, 512)).toBeNull();
+    const a = parsePods(cut, opts('pods.json'));
+    const b = parsePods(whole, opts('pods.json'));
+    expect(a.value.map((p) => p.name)).toEqual(['a', 'b', 'c']);
+    const lines = itemLines(cut);
+    expect(a.value.map((p) => p.source.line)).toEqual([lines[0], lines[1], lines[3]]);
+    expect(a.issues.map((i) => [i.line, i.detail])).toEqual([
+      [lines[1], '/items/1 (n/b): spec.hostNetwork is not a boolean'],
+      [lines[2], '/items/2: expected kind Pod, got Service'],
+    ]);
+    expect(b).toEqual(a);
+  });
+
+  it('reports a broken item the same on both paths', () => {
+    const cut = kubectlList([pod('a'), pod('b'), pod('c')]).replace('"b"', '"b",');
+    const whole = cut.replace(/^\{/, '{"items": [],');
+    expect(rootItemSpans(cut, 512)).not.toBeNull();
+    expect(rootItemSpans(whole, 512)).toBeNull();
+    const a = readPods(cut);
+    const b = readPods(whole);
+    expect(a.complete).toBe(false);
+    expect(b.complete).toBe(false);
+    expect(a.issues).toHaveLength(1);
+    expect(b.issues).toEqual(a.issues);
+    expect(parsePods(cut, opts('p'))).toEqual(parsePods(whole, opts('p')));
   });
 });
