@@ -37,4 +37,20 @@ describe('BatchedInsert', () => {
     expect(db.prepare('SELECT count(*) FROM child').pluck().get()).toBe(childId);
     db.close();
   });
+
+  it('writes a column NULL in every row of a batch as NULL, not as the column default, and mixes such batches with others', () => {
+    const db = new Database(':memory:') as WritableDB;
+    db.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'default', b INTEGER DEFAULT 7, c TEXT)`);
+    const insert = new BatchedInsert(db, 't', ['id', 'a', 'b', 'c']);
+    const perBatch = Math.floor(MAX_VARIABLES / 4);
+    // batch 1: a and c NULL throughout; batch 2: b NULL throughout; the remainder: nothing NULL throughout
+    const rows = Array.from({ length: perBatch * 2 + 3 }, (_, i) => {
+      const batch = Math.floor(i / perBatch);
+      return { id: i + 1, a: batch === 0 ? null : `a${i}`, b: batch === 1 ? null : i, c: batch === 0 ? null : i % 2 ? `c${i}` : null };
+    });
+    for (const r of rows) insert.add([r.id, r.a, r.b, r.c]);
+    insert.flush();
+    expect(db.prepare('SELECT id, a, b, c FROM t ORDER BY id').all()).toEqual(rows);
+    db.close();
+  });
 });
