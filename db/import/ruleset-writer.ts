@@ -46,7 +46,16 @@ function prepareStatements(db: WritableDB) {
     tableComment: p(`UPDATE nft_tables SET comment = ? WHERE id = ?`),
     set: p(`INSERT INTO nft_sets (table_id, name, kind, key_type, data_type, flags_json, comment, line, pointer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     element: p(`INSERT INTO nft_set_elements (set_id, position, element_json) VALUES (?, ?, ?)`),
-    drop: p(`DELETE FROM nft_rulesets WHERE id = ?`),
+    // An import runs without foreign-key enforcement (see inImportTransaction), so no cascade:
+    // a ruleset's rows go child table first.
+    drop: [
+      p(`DELETE FROM nft_rules WHERE chain_id IN (SELECT c.id FROM nft_chains c JOIN nft_tables t ON t.id = c.table_id WHERE t.ruleset_id = ?)`),
+      p(`DELETE FROM nft_chains WHERE table_id IN (SELECT id FROM nft_tables WHERE ruleset_id = ?)`),
+      p(`DELETE FROM nft_set_elements WHERE set_id IN (SELECT s.id FROM nft_sets s JOIN nft_tables t ON t.id = s.table_id WHERE t.ruleset_id = ?)`),
+      p(`DELETE FROM nft_sets WHERE table_id IN (SELECT id FROM nft_tables WHERE ruleset_id = ?)`),
+      p(`DELETE FROM nft_tables WHERE ruleset_id = ?`),
+      p(`DELETE FROM nft_rulesets WHERE id = ?`),
+    ],
     lastChainId: p(`SELECT coalesce(max(id), 0) FROM nft_chains`).pluck(),
     // nft_rules has no rowid (migration 30): ids follow on from the newest chain's rules, which
     // hold the largest id since chains and their rules are only ever written together, in order.
@@ -113,7 +122,7 @@ export class RulesetWriter implements RenderingStore {
     if (open === null) throw new Error('RulesetWriter.end() without begin()');
     this.open = null;
     if (ruleset === null) {
-      if (open.rulesetId !== null && open.writtenHere) this.statements.drop.run(open.rulesetId);
+      if (open.rulesetId !== null && open.writtenHere) this.deleteRuleset(open.rulesetId);
       return null;
     }
     if (open.writtenHere) this.writeRest(open, ruleset);
@@ -129,7 +138,11 @@ export class RulesetWriter implements RenderingStore {
     const stored = this.stored.get(rendering.hash);
     if (!stored || --stored.users > 0) return;
     this.stored.delete(rendering.hash);
-    if (stored.writtenHere) this.statements.drop.run(stored.rulesetId);
+    if (stored.writtenHere) this.deleteRuleset(stored.rulesetId);
+  }
+
+  private deleteRuleset(rulesetId: number): void {
+    for (const statement of this.statements.drop) statement.run(rulesetId);
   }
 
   private rulesetId(open: Open): number {

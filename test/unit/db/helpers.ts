@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { expect } from 'vitest';
 
 export function tempDir(prefix = 'knp-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -39,4 +40,9 @@ export function tableDigests(db: Database.Database): Record<string, string> {
       return [name, `${count} rows ${hash.digest('hex')}`];
     }),
   );
+}
+
+/** No row refers to a row that is not there: imports run without foreign-key enforcement, so the tests check after them. */
+export function expectNoDanglingReferences(db: Database.Database): void {
+  expect(db.pragma('foreign_key_check')).toEqual([]);
 }

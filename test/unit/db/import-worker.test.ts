@@ -11,7 +11,7 @@ import { importBundle } from '../../../db/import';
 import { LibraryService } from '../../../db/library-service';
 import { WORKER_MIN_BYTES } from '../../../db/import/cluster-parse';
 import { generateClusterBundle, writeBundleFolder } from '../../fixtures/generate-cluster';
-import { tableCounts, tableDigests, tempDir } from './helpers';
+import { expectNoDanglingReferences, tableCounts, tableDigests, tempDir } from './helpers';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -53,6 +53,7 @@ describe('import with the cluster worker', () => {
     db = openWritable(join(tmp.dir, 'library.sqlite'));
   });
   afterEach(() => {
+    expectNoDanglingReferences(db);
     db.close();
     tmp.cleanup();
   });

@@ -9,7 +9,7 @@ import { deleteSnapshot, listSnapshots } from '../../../db/queries/snapshots';
 import { writeArticleLater } from '../../fixtures/bundles/article-later';
 import { loadSnapshot } from '../../../db/queries/snapshot-data';
 import { rawTarGz } from './raw-tar';
-import { tableCounts, tempDir } from './helpers';
+import { expectNoDanglingReferences, tableCounts, tempDir } from './helpers';
 
 const ARTICLE = join(__dirname, '../../fixtures/bundles/article');
 
@@ -32,6 +32,7 @@ describe('importBundle', () => {
     db = openWritable(join(tmp.dir, 'library.sqlite'));
   });
   afterEach(() => {
+    expectNoDanglingReferences(db);
     db.close();
     tmp.cleanup();
   });

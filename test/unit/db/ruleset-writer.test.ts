@@ -5,7 +5,7 @@ import { openWritable, type WritableDB } from '../../../db/connection';
 import { RULESET_PARSERS } from '../../../db/import/file-parsers';
 import { RulesetWriter } from '../../../db/import/ruleset-writer';
 import type { RulesetFormat } from '../../../db/import/parse-bundle';
-import { tableCounts, tempDir } from './helpers';
+import { expectNoDanglingReferences, tableCounts, tempDir } from './helpers';
 
 const fixture = (path: string) => readFileSync(join(__dirname, '../../fixtures', path), 'utf8');
 
@@ -35,9 +35,12 @@ describe('RulesetWriter', () => {
   beforeEach(() => {
     tmp = tempDir();
     db = openWritable(join(tmp.dir, 'library.sqlite'));
+    // as in an import (inImportTransaction)
+    db.pragma('foreign_keys = OFF');
     db.exec('BEGIN');
   });
   afterEach(() => {
+    expectNoDanglingReferences(db);
     db.exec('ROLLBACK');
     db.close();
     tmp.cleanup();
