@@ -9,7 +9,8 @@
 //
 // Imports run in a child process each (fresh temp library, peak memory = the child's maxRSS).
 // `nft -c -f` (nftables' own parser checking the same ruleset text) runs inside a throwaway
-// network namespace and needs root; without root that baseline is skipped and says so.
+// network namespace, in turns with the 1-node imports, and needs root; without root that
+// baseline is skipped and says so.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -74,42 +75,55 @@ function timeIt(fn: () => void, runs = RUNS): number {
 }
 
 
-function importInChild(bundle: string, work: string): { ms: number; maxRssKiB: number; diagnostics: number } {
-  const times: number[] = [];
-  const rss: number[] = [];
-  let diagnostics = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const lib = mkdtempSync(join(work, 'lib-'));
-    const out = spawnSync(process.execPath, [SELF, '--child-import', bundle, join(lib, 'library.sqlite')], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (out.status !== 0) throw new Error(`import child failed: ${out.stderr}`);
-    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { ms: number; maxRssKiB: number; diagnostics: number };
-    times.push(r.ms);
-    rss.push(r.maxRssKiB);
-    diagnostics = r.diagnostics;
-    rmSync(lib, { recursive: true, force: true });
-  }
-  return { ms: median(times), maxRssKiB: Math.max(...rss), diagnostics };
+interface ImportRun {
+  ms: number;
+  maxRssKiB: number;
+  diagnostics: number;
 }
 
-/** `nft -c -f FILE` inside a throwaway netns: nftables' own parser on the same text. */
-function nftCheck(file: string): number | string {
-  if (process.getuid?.() !== 0) return 'skipped (not root)';
+/** One import in a child process, into a fresh temp library. */
+function importOnceInChild(bundle: string, work: string): ImportRun {
+  const lib = mkdtempSync(join(work, 'lib-'));
+  try {
+    const out = spawnSync(process.execPath, [SELF, '--child-import', bundle, join(lib, 'library.sqlite')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (out.status !== 0) throw new Error(`import child failed: ${out.stderr}`);
+    return JSON.parse(out.stdout.trim().split('\n').pop()!) as ImportRun;
+  } finally {
+    rmSync(lib, { recursive: true, force: true });
+  }
+}
+
+/** The median time and the peak memory of RUNS imports; `between` runs before each (the baseline, taken in turns with them). */
+function importInChild(bundle: string, work: string, between: () => void = () => {}): ImportRun {
+  const runs: ImportRun[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    between();
+    runs.push(importOnceInChild(bundle, work));
+  }
+  return { ms: median(runs.map((r) => r.ms)), maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)), diagnostics: runs[runs.length - 1].diagnostics };
+}
+
+/**
+ * `nft -c -f FILE` inside a throwaway netns, nftables' own parser on the same text: `use` gets a
+ * function that times one check (or the reason there is none: not root, no nft, nft failed).
+ */
+function withNftCheck<T>(file: string, use: (checkOnce: (() => number) | string) => T): T {
+  if (process.getuid?.() !== 0) return use('skipped (not root)');
   try {
     execFileSync('nft', ['--version'], { stdio: 'ignore' });
   } catch {
-    return 'skipped (no nft)';
+    return use('skipped (no nft)');
   }
   const ns = `knp-bench-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
   execFileSync('ip', ['netns', 'add', ns]);
   try {
-    const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
+    return use(() => {
       const t0 = performance.now();
       const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', file], { encoding: 'utf8' });
-      times.push(performance.now() - t0);
-      if (r.status !== 0) return `failed: ${r.stderr.split('\n')[0]}`;
-    }
-    return median(times);
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`nft -c -f failed: ${r.stderr.split('\n')[0]}`);
+      return ms;
+    });
   } finally {
     execFileSync('ip', ['netns', 'delete', ns]);
   }
@@ -212,8 +226,22 @@ async function main(): Promise<void> {
     const base: ClusterOptions = { services: SERVICES, endpointsPerService: ENDPOINTS, nodes: 1, mode: 'iptables-nft', seed: 42, localPolicyFraction: 0 };
 
     const { rulesetFile, rulesetText, ruleLines } = await writeBundles(work, base);
-    // baselines
-    const nft = nftCheck(rulesetFile);
+    // import of one node, in turns with its baseline, `nft -c -f` on the node's ruleset: both
+    // see the machine as it is at the time (this VM's speed drifts by 10-15 % within minutes)
+    const nftTimes: number[] = [];
+    let nftFailure: string | null = null;
+    const { one, nft } = withNftCheck(rulesetFile, (checkOnce) => {
+      const between = () => {
+        if (typeof checkOnce === 'string' || nftFailure !== null) return;
+        try {
+          nftTimes.push(checkOnce());
+        } catch (error) {
+          nftFailure = (error as Error).message;
+        }
+      };
+      const imported = importInChild(join(work, 'one-node'), work, between);
+      return { one: imported, nft: typeof checkOnce === 'string' ? checkOnce : (nftFailure ?? median(nftTimes)) };
+    });
     const readSplit = timeIt(() => {
       readFileSync(rulesetFile, 'utf8').split('\n');
     });
@@ -222,8 +250,6 @@ async function main(): Promise<void> {
     const nftMs = typeof nft === 'number' ? nft : null;
     console.log(`baselines: nft -c -f ${typeof nft === 'number' ? `${nft.toFixed(0)} ms` : nft}; bare insert of ${ruleLines} rows ${bare.toFixed(0)} ms; read+split ${readSplit.toFixed(0)} ms`);
 
-    // import: one node, then three nodes with identical rules
-    const one = importInChild(join(work, 'one-node'), work);
     rows.push({
       figure: 'import, 1 node',
       median: one.ms,
