@@ -9,8 +9,10 @@
 //
 // Imports run in a child process each (fresh temp library, peak memory = the child's maxRSS).
 // `nft -c -f` (nftables' own parser checking the same ruleset text) runs inside a throwaway
-// network namespace, in turns with the 1-node imports, and needs root; without root that
-// baseline is skipped and says so.
+// network namespace and needs root; without root that baseline is skipped and says so. Before
+// each child, this process collects its own garbage: the generator leaves hundreds of MB, and
+// its collector would otherwise share the two CPUs with the child (nft -c -f took 5.5 s instead
+// of 4.6 s).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -79,10 +81,14 @@ interface ImportRun {
   ms: number;
   maxRssKiB: number;
   diagnostics: number;
+  /** every run's time, in the order run */
+  times?: number[];
 }
 
 /** One import in a child process, into a fresh temp library. */
 function importOnceInChild(bundle: string, work: string): ImportRun {
+  // this process's collector, busy with what the generator left, would share the CPUs with the child
+  gc();
   const lib = mkdtempSync(join(work, 'lib-'));
   try {
     const out = spawnSync(process.execPath, [SELF, '--child-import', bundle, join(lib, 'library.sqlite')], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -93,14 +99,12 @@ function importOnceInChild(bundle: string, work: string): ImportRun {
   }
 }
 
-/** The median time and the peak memory of RUNS imports; `between` runs before each (the baseline, taken in turns with them). */
-function importInChild(bundle: string, work: string, between: () => void = () => {}): ImportRun {
+/** The median time and the peak memory of RUNS imports. */
+function importInChild(bundle: string, work: string): ImportRun {
   const runs: ImportRun[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    between();
-    runs.push(importOnceInChild(bundle, work));
-  }
-  return { ms: median(runs.map((r) => r.ms)), maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)), diagnostics: runs[runs.length - 1].diagnostics };
+  for (let i = 0; i < RUNS; i++) runs.push(importOnceInChild(bundle, work));
+  const times = runs.map((r) => r.ms);
+  return { ms: median(times), maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)), diagnostics: runs[runs.length - 1].diagnostics, times };
 }
 
 /**
@@ -118,6 +122,7 @@ function withNftCheck<T>(file: string, use: (checkOnce: (() => number) | string)
   execFileSync('ip', ['netns', 'add', ns]);
   try {
     return use(() => {
+      gc();
       const t0 = performance.now();
       const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', file], { encoding: 'utf8' });
       const ms = performance.now() - t0;
@@ -226,21 +231,19 @@ async function main(): Promise<void> {
     const base: ClusterOptions = { services: SERVICES, endpointsPerService: ENDPOINTS, nodes: 1, mode: 'iptables-nft', seed: 42, localPolicyFraction: 0 };
 
     const { rulesetFile, rulesetText, ruleLines } = await writeBundles(work, base);
-    // import of one node, in turns with its baseline, `nft -c -f` on the node's ruleset: both
-    // see the machine as it is at the time (this VM's speed drifts by 10-15 % within minutes)
+    // The bundles just written (~200 MB) would otherwise go to disk during the first timings, and
+    // an import's commit waits for the disk.
+    execFileSync('sync');
+    // baseline, then the import of one node
     const nftTimes: number[] = [];
-    let nftFailure: string | null = null;
-    const { one, nft } = withNftCheck(rulesetFile, (checkOnce) => {
-      const between = () => {
-        if (typeof checkOnce === 'string' || nftFailure !== null) return;
-        try {
-          nftTimes.push(checkOnce());
-        } catch (error) {
-          nftFailure = (error as Error).message;
-        }
-      };
-      const imported = importInChild(join(work, 'one-node'), work, between);
-      return { one: imported, nft: typeof checkOnce === 'string' ? checkOnce : (nftFailure ?? median(nftTimes)) };
+    const nft = withNftCheck(rulesetFile, (checkOnce) => {
+      if (typeof checkOnce === 'string') return checkOnce;
+      try {
+        for (let i = 0; i < RUNS; i++) nftTimes.push(checkOnce());
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return median(nftTimes);
     });
     const readSplit = timeIt(() => {
       readFileSync(rulesetFile, 'utf8').split('\n');
@@ -249,6 +252,9 @@ async function main(): Promise<void> {
     const bare = bareInsert(work, ruleLines, sample);
     const nftMs = typeof nft === 'number' ? nft : null;
     console.log(`baselines: nft -c -f ${typeof nft === 'number' ? `${nft.toFixed(0)} ms` : nft}; bare insert of ${ruleLines} rows ${bare.toFixed(0)} ms; read+split ${readSplit.toFixed(0)} ms`);
+    const one = importInChild(join(work, 'one-node'), work);
+    const each = (times: readonly number[]) => times.map((t) => t.toFixed(0)).join(', ');
+    console.log(`every run: nft -c -f ${each(nftTimes)} ms; import, 1 node ${each(one.times ?? [])} ms`);
 
     rows.push({
       figure: 'import, 1 node',
