@@ -114,14 +114,12 @@ class RuleReader {
   firstCounter: NftCounter | null = null;
   lastComment: string | null = null;
 
-  private readonly shared: StatementCache;
-
   constructor(
     private readonly source: string,
     private readonly onUnknown: (text: string, at: Token, isXtRemnant: boolean) => void,
-  ) {
-    this.shared = new StatementCache(source);
-  }
+    /** where repeated statements are shared; none: each rule gets its own */
+    private readonly shared: StatementCache | null,
+  ) {}
 
   /** Points the reader at the first `end` tokens of a logical line. */
   reset(line: LogicalLine, end = line.count): this {
@@ -140,7 +138,7 @@ class RuleReader {
     while (i < this.end) {
       const parsed = this.statement(i);
       if (parsed !== null) {
-        out[count++] = this.shared.statement(parsed.value, this.tokens[i].start, this.tokens[parsed.next - 1].end);
+        out[count++] = this.shared === null ? parsed.value : this.shared.statement(parsed.value, this.tokens[i].start, this.tokens[parsed.next - 1].end);
         i = parsed.next;
         continue;
       }
@@ -236,7 +234,7 @@ class RuleReader {
       const packets = parseInteger(this.word(i + 2) ?? '');
       const bytes = parseInteger(this.word(i + 4) ?? '');
       if (packets === null || bytes === null) return null;
-      this.firstCounter ??= this.shared.counter(packets, bytes);
+      this.firstCounter ??= this.shared === null ? { packets, bytes } : this.shared.counter(packets, bytes);
       return { value: { kind: 'counter', packets, bytes, text: this.text(i, i + 5) }, next: i + 5 };
     }
     // A named counter reference (`counter name "x"`) or a bare `counter` keeps no numbers here.
@@ -673,13 +671,16 @@ class TextParser {
     private readonly receiver: RuleReceiver | undefined,
   ) {
     this.tokenizer = new Tokenizer(text);
-    this.reader = new RuleReader(text, (statementText, at, isXtRemnant) => {
+    const onUnknown = (statementText: string, at: Token, isXtRemnant: boolean) => {
       if (isXtRemnant) {
         if (this.reportedRemnants.has(statementText)) return;
         this.reportedRemnants.add(statementText);
       }
       this.sink.report('unknown-statement', at.line, statementText, { col: at.col, severity: isXtRemnant ? 'info' : 'warning' });
-    });
+    };
+    // Shared statements keep a parsed ruleset small. Rules handed to a receiver are written and
+    // dropped chain by chain, so there sharing would only cost its hashing, a tenth of the parse.
+    this.reader = new RuleReader(text, onUnknown, receiver ? null : new StatementCache(text));
   }
 
   parse(): ParseResult<NftRuleset> {
