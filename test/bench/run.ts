@@ -57,7 +57,7 @@ const arg = (name: string, fallback: number) => {
 };
 const SERVICES = arg('--services', 5000);
 const ENDPOINTS = arg('--endpoints', 10);
-const RUNS = Math.max(3, arg('--runs', 3));
+const RUNS = Math.max(3, arg('--runs', 5));
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
