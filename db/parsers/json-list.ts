@@ -200,18 +200,11 @@ export function readJsonList(text: string, sink: IssueSink, visitor: JsonListVis
 
 /** The whole document at once, through the validating scan: small documents, and any not shaped as a List. */
 function readWhole(body: string, sink: IssueSink, visitor: JsonListVisitor): boolean {
-  const scanner = new JsonScanner(body);
-  try {
-    scanner.scan();
-  } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
-    const { line, col } = scanner.position(error.offset);
-    sink.report('malformed-json', line, error.message, { severity: 'error', col, length: 1 });
-    return false;
-  }
+  const scanner = scan(body, sink);
+  if (scanner === null) return false;
   const root = tryParse(body);
   if (root === INVALID) {
-    reportSyntaxError(body, sink, scanner.rootLine);
+    reportUnscannedError(sink, scanner.rootLine);
     return false;
   }
   if (!visitor.root(root, scanner.rootLine) || !isObject(root) || !Array.isArray(root.items)) return true;
@@ -219,20 +212,27 @@ function readWhole(body: string, sink: IssueSink, visitor: JsonListVisitor): boo
   return true;
 }
 
-/**
- * Reports text JSON.parse refused: where the validating scan finds the error, or else (the two
- * disagree only on what the scan cannot tell, as nesting it refuses to follow) at `line`.
- */
+/** Reports text JSON.parse refused, where the validating scan finds the error or else at `line`. */
 function reportSyntaxError(body: string, sink: IssueSink, line: number): void {
+  if (scan(body, sink) !== null) reportUnscannedError(sink, line);
+}
+
+/** Runs the validating scan: the scanner, or null once the syntax error it found is reported. */
+function scan(body: string, sink: IssueSink): JsonScanner | null {
   const scanner = new JsonScanner(body);
   try {
     scanner.scan();
+    return scanner;
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    const at = scanner.position(error.offset);
-    sink.report('malformed-json', at.line, error.message, { severity: 'error', col: at.col, length: 1 });
-    return;
+    const { line, col } = scanner.position(error.offset);
+    sink.report('malformed-json', line, error.message, { severity: 'error', col, length: 1 });
+    return null;
   }
+}
+
+/** JSON.parse refused what the validating scan accepted, should the two ever disagree: at `line`, the best guess. */
+function reportUnscannedError(sink: IssueSink, line: number): void {
   sink.report('malformed-json', line, 'not valid JSON', { severity: 'error', col: 1, length: 1 });
 }
 
