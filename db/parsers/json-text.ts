@@ -105,7 +105,7 @@ export interface ItemSpans {
 
 /**
  * Where each element of a root object's `items` array lies (a kubectl List), found in one pass
- * over the characters that jumps over strings and allocates nothing per element. The elements are
+ * over the characters that jumps over strings and builds no object per element. The elements are
  * the texts between the array's commas at its own depth, for JSON.parse to check one by one; so
  * is the document with the array emptied. Null when the text is not shaped so (no such array, a
  * second `items` key, brackets that do not balance, nesting deeper than `maxDepth`): read it whole.
