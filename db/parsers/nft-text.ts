@@ -679,7 +679,7 @@ class TextParser {
       this.sink.report('unknown-statement', at.line, statementText, { col: at.col, severity: isXtRemnant ? 'info' : 'warning' });
     };
     // Shared statements keep a parsed ruleset small. Rules handed to a receiver are written and
-    // dropped chain by chain, so there sharing would only cost its hashing, a tenth of the parse.
+    // dropped chain by chain, so there sharing would only cost its hashing, a sixth of the parse.
     this.reader = new RuleReader(text, onUnknown, receiver ? null : new StatementCache(text));
   }
 
