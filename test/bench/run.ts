@@ -81,8 +81,6 @@ interface ImportRun {
   ms: number;
   maxRssKiB: number;
   diagnostics: number;
-  /** every run's time, in the order run */
-  times?: number[];
 }
 
 /** One import in a child process, into a fresh temp library. */
@@ -99,36 +97,36 @@ function importOnceInChild(bundle: string, work: string): ImportRun {
   }
 }
 
-/** The median time and the peak memory of RUNS imports. */
-function importInChild(bundle: string, work: string): ImportRun {
-  const runs: ImportRun[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(importOnceInChild(bundle, work));
+/** The median time and the peak memory of RUNS imports, and every run's time in the order run. */
+function importInChild(bundle: string, work: string): ImportRun & { times: number[] } {
+  const runs = Array.from({ length: RUNS }, () => importOnceInChild(bundle, work));
   const times = runs.map((r) => r.ms);
   return { ms: median(times), maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)), diagnostics: runs[runs.length - 1].diagnostics, times };
 }
 
 /**
- * `nft -c -f FILE` inside a throwaway netns, nftables' own parser on the same text: `use` gets a
- * function that times one check (or the reason there is none: not root, no nft, nft failed).
+ * RUNS times `nft -c -f FILE` inside a throwaway netns (nftables' own parser on the same text),
+ * in the order run; or the reason there are none: not root, no nft, nft failed.
  */
-function withNftCheck<T>(file: string, use: (checkOnce: (() => number) | string) => T): T {
-  if (process.getuid?.() !== 0) return use('skipped (not root)');
+function nftChecks(file: string): number[] | string {
+  if (process.getuid?.() !== 0) return 'skipped (not root)';
   try {
     execFileSync('nft', ['--version'], { stdio: 'ignore' });
   } catch {
-    return use('skipped (no nft)');
+    return 'skipped (no nft)';
   }
   const ns = `knp-bench-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
   execFileSync('ip', ['netns', 'add', ns]);
   try {
-    return use(() => {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
       gc();
       const t0 = performance.now();
       const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', file], { encoding: 'utf8' });
-      const ms = performance.now() - t0;
-      if (r.status !== 0) throw new Error(`nft -c -f failed: ${r.stderr.split('\n')[0]}`);
-      return ms;
-    });
+      times.push(performance.now() - t0);
+      if (r.status !== 0) return `failed: ${r.stderr.split('\n')[0]}`;
+    }
+    return times;
   } finally {
     execFileSync('ip', ['netns', 'delete', ns]);
   }
@@ -235,16 +233,8 @@ async function main(): Promise<void> {
     // an import's commit waits for the disk.
     execFileSync('sync');
     // baseline, then the import of one node
-    const nftTimes: number[] = [];
-    const nft = withNftCheck(rulesetFile, (checkOnce) => {
-      if (typeof checkOnce === 'string') return checkOnce;
-      try {
-        for (let i = 0; i < RUNS; i++) nftTimes.push(checkOnce());
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return median(nftTimes);
-    });
+    const nftRuns = nftChecks(rulesetFile);
+    const nft = typeof nftRuns === 'string' ? nftRuns : median(nftRuns);
     const readSplit = timeIt(() => {
       readFileSync(rulesetFile, 'utf8').split('\n');
     });
@@ -254,7 +244,7 @@ async function main(): Promise<void> {
     console.log(`baselines: nft -c -f ${typeof nft === 'number' ? `${nft.toFixed(0)} ms` : nft}; bare insert of ${ruleLines} rows ${bare.toFixed(0)} ms; read+split ${readSplit.toFixed(0)} ms`);
     const one = importInChild(join(work, 'one-node'), work);
     const each = (times: readonly number[]) => times.map((t) => t.toFixed(0)).join(', ');
-    console.log(`every run: nft -c -f ${each(nftTimes)} ms; import, 1 node ${each(one.times ?? [])} ms`);
+    console.log(`every run: nft -c -f ${typeof nftRuns === 'string' ? nftRuns : `${each(nftRuns)} ms`}; import, 1 node ${each(one.times)} ms`);
 
     rows.push({
       figure: 'import, 1 node',
