@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { KNP_METHODS, type KnpApi, type KnpMethod } from '../electron/ipc-contract';
 import type { ImportProgress } from './api-types';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker';
+import { ANALYSIS_THREAD_LIMITS } from './thread-heap';
 
 /** An error as it crosses a thread or process boundary. */
 export interface WireError {
@@ -56,7 +57,7 @@ interface Pending {
 export function startDbWorker(opts: DbWorkerOptions): Promise<DbClient> {
   const log = opts.log ?? ((line: string) => console.warn(line));
   const init: WorkerInit = { dbPath: opts.dbPath };
-  const worker = new Worker(opts.workerPath, { workerData: init });
+  const worker = new Worker(opts.workerPath, { workerData: init, resourceLimits: ANALYSIS_THREAD_LIMITS });
   const pending = new Map<number, Pending>();
   let seq = 0;
   let dead: Error | null = null;

@@ -27,6 +27,7 @@ import {
 } from './cluster-rows';
 import { StagingWriter } from './cluster-staging';
 import { ImportError, type ImportErrorCode } from './errors';
+import { ANALYSIS_THREAD_LIMITS } from '../thread-heap';
 import { addIssues, checkFile, decode, type BundleFile, type ClusterFileKind, type ParseBundleOptions } from './parse-bundle';
 import type { WireError } from '../worker-client';
 
@@ -125,7 +126,7 @@ export class ClusterParser {
   private staging: string | null = null;
 
   constructor(script: string | null) {
-    const worker = script === null ? null : new Worker(script);
+    const worker = script === null ? null : new Worker(script, { resourceLimits: ANALYSIS_THREAD_LIMITS });
     this.thread = worker && { worker, answer: answerOf(worker) };
   }
 
