@@ -262,38 +262,37 @@ function printTable(): void {
 
 /**
  * Every Service traced completely on a freshly loaded snapshot (indexes built from cold); each
- * ServiceTrace is released once counted, as a caller that summarises them would.
+ * ServiceTrace is released once counted, as a caller that summarises them would. Each run is a
+ * call of its own, so nothing of a run is live during the next.
  */
 function traceEveryService(rdb: ReadableDB, snapshotId: number, runs: number): ThreadAnalysis['trace'] {
-  let trees = 0;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  const once = (): ThreadAnalysis['trace'] => {
     const fresh = loadSnapshot(rdb, snapshotId)!;
     gc();
     const t = performance.now();
-    trees = 0;
+    let trees = 0;
     forEachServiceTrace(fresh, (trace) => {
       trees += trace.trees.length;
     });
-    times.push(performance.now() - t);
-  }
-  return { ms: median(times), trees };
+    return { ms: performance.now() - t, trees };
+  };
+  const results = Array.from({ length: runs }, once);
+  return { ms: median(results.map((r) => r.ms)), trees: results[0].trees };
 }
 
-/** The diff of a capture and a later one, both freshly loaded. */
+/** The diff of a capture and a later one, both freshly loaded; each run a call of its own, as above. */
 function diffTwoCaptures(rdb: ReadableDB, before: number, after: number, runs: number): ThreadAnalysis['diff'] {
-  const times: number[] = [];
-  let retraced = '';
-  for (let i = 0; i < runs; i++) {
+  const once = (): ThreadAnalysis['diff'] => {
     const a = loadSnapshot(rdb, before)!;
     const b = loadSnapshot(rdb, after)!;
     gc();
     const t = performance.now();
     const diff = diffSnapshots(a, b);
-    times.push(performance.now() - t);
-    retraced = `${diff.summary.paths.traced} of ${diff.summary.paths.compared} re-traced`;
-  }
-  return { ms: median(times), retraced };
+    const ms = performance.now() - t;
+    return { ms, retraced: `${diff.summary.paths.traced} of ${diff.summary.paths.compared} re-traced` };
+  };
+  const results = Array.from({ length: runs }, once);
+  return { ms: median(results.map((r) => r.ms)), retraced: results[0].retraced };
 }
 
 // ---------------------------------------------------------------------------------------------
